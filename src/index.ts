@@ -1,0 +1,1 @@
+export { LxdApiError, ConfigError, HostSpecError } from './errors.js';
