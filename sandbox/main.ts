@@ -1,0 +1,113 @@
+// `npm run sandbox`: real LXD and Incus servers on this machine for the tests, the
+// demo and the benchmarks. Idempotent; `npm run sandbox -- --down` removes it all.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import { makeClient } from './client.js';
+import { ensureDaemon } from './daemon.js';
+import { removeServerObjects } from './down.js';
+import { buildImage } from './image.js';
+import { installPackages } from './install.js';
+import {
+  instanceNames,
+  otherInstanceNames,
+  otherProjectName,
+  projectName,
+  remoteNames,
+  sandboxPaths,
+  type SandboxPaths,
+} from './layout.js';
+import { say, SandboxError } from './log.js';
+import { ensureRemotes } from './remotes.js';
+import { ensureServer } from './server.js';
+import { servers, type ServerKind } from './servers.js';
+import type { SandboxDescription, ServerDescription } from './description.js';
+
+const usage = `usage: npm run sandbox [-- --down]
+
+Installs, starts and sets up real LXD and Incus servers on this machine (Debian 12,
+as root), with containers in projects of their own and client configuration under
+.sandbox/. Run it again at any time: it only does what is missing.
+
+  --down   remove every object the sandbox created on both servers, and .sandbox/`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return;
+  }
+  const unknown = argv.filter((arg) => arg !== '--down');
+  if (unknown.length > 0)
+    throw new SandboxError(`unknown argument ${unknown.join(' ')}\n${usage}`);
+  if (process.getuid?.() !== 0) {
+    throw new SandboxError(
+      'the sandbox installs and starts system daemons: run it as root',
+    );
+  }
+
+  const started = Date.now();
+  const paths = sandboxPaths(resolve(import.meta.dirname, '..'));
+  if (argv.includes('--down')) await down(paths);
+  else await up(paths);
+  say('sandbox', `done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function up(paths: SandboxPaths): Promise<void> {
+  await installPackages(servers);
+  const image = await buildImage(paths.image);
+  const described = await Promise.all(
+    servers.map(async (kind): Promise<[string, ServerDescription]> => {
+      await ensureDaemon(kind, paths.base);
+      const admin = makeClient(kind, paths.adminConf(kind));
+      const address = await ensureServer(kind, admin, image);
+      const user = makeClient(kind, paths.clientConf(kind));
+      const confFile = join(paths.clientConf(kind), 'config.yml');
+      await ensureRemotes(kind, admin, user, confFile, address);
+      return [kind.name, describe(kind, paths, address)];
+    }),
+  );
+  const description: SandboxDescription = { servers: Object.fromEntries(described) };
+  await mkdir(paths.base, { recursive: true });
+  await writeFile(paths.description, `${JSON.stringify(description, null, 2)}\n`);
+  say('sandbox', `described in ${paths.description}`);
+}
+
+async function down(paths: SandboxPaths): Promise<void> {
+  await Promise.all(
+    servers.map(async (kind) => {
+      await ensureDaemon(kind, paths.base);
+      await removeServerObjects(kind, makeClient(kind, paths.adminConf(kind)));
+    }),
+  );
+  await rm(paths.base, { recursive: true, force: true });
+  say(
+    'sandbox',
+    `removed ${paths.base}; the daemons keep running with what others left there`,
+  );
+}
+
+function describe(kind: ServerKind, paths: SandboxPaths, address: string) {
+  return {
+    kind: kind.name,
+    title: kind.title,
+    client: kind.client,
+    confVariable: kind.confVariable,
+    confDir: paths.clientConf(kind),
+    socket: kind.socket,
+    httpsAddress: address,
+    remotes: remoteNames(kind),
+    project: projectName,
+    otherProject: otherProjectName,
+    instances: [...instanceNames],
+    otherInstances: [...otherInstanceNames],
+  } satisfies ServerDescription;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof SandboxError) {
+    console.error(`sandbox: ${error.message}`);
+  } else {
+    console.error('sandbox: unexpected failure', error);
+  }
+  process.exitCode = 1;
+});
