@@ -1,1 +1,2 @@
 export { LxdApiError, ConfigError, HostSpecError } from './errors.js';
+export * from './config/index.js';
