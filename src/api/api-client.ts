@@ -1,0 +1,146 @@
+import type { Connection, HttpRequest, HttpResponse } from '../transport/transport.js';
+import type { RemoteTransport } from '../transport/transport.js';
+import { ConnectionError } from '../transport/errors.js';
+import { ApiError, NotFoundError } from './errors.js';
+import type { ServerInfo } from './server-facts.js';
+
+/** The parts of an instance this library reads. */
+export interface Instance {
+  readonly name: string;
+  readonly status: string;
+  readonly status_code: number;
+  /** `container` or `virtual-machine`. */
+  readonly type: string;
+  readonly location: string;
+  readonly project?: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly profiles: readonly string[];
+}
+
+/** The answer of a pipelined probe: each part may have failed on its own. */
+export interface Probe {
+  readonly info: ServerInfo;
+  readonly instance: PromiseSettledResult<Instance>;
+}
+
+/** The envelope every JSON answer of the REST API comes in. */
+interface Envelope<T> {
+  readonly type: 'sync' | 'async' | 'error';
+  readonly status_code?: number;
+  readonly error_code?: number;
+  readonly error?: string;
+  readonly operation?: string;
+  readonly metadata: T;
+}
+
+/**
+ * Typed calls of the LXD / Incus REST API over one remote's transport. Every path
+ * it builds names the project, since the server's own URLs leave it out.
+ */
+export class LxdApi {
+  readonly transport: RemoteTransport;
+  readonly project: string;
+
+  constructor(transport: RemoteTransport, options: { project: string }) {
+    this.transport = transport;
+    this.project = options.project;
+  }
+
+  get remote(): string {
+    return this.transport.endpoint.remote;
+  }
+
+  /** A path with its query, the project added unless it is `default`. */
+  path(
+    path: string,
+    query: Readonly<Record<string, string | undefined>> = {},
+    project: string = this.project,
+  ): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, value);
+    }
+    if (project !== 'default') params.set('project', project);
+    const search = params.toString();
+    return search === '' ? path : `${path}?${search}`;
+  }
+
+  /** `GET /1.0`: what the server is and whether it trusts us. */
+  async serverInfo(): Promise<ServerInfo> {
+    const request = get('/1.0');
+    return this.decode<ServerInfo>(request, await this.transport.request(request));
+  }
+
+  /** `GET /1.0/instances/<name>`. */
+  async instance(name: string, project?: string): Promise<Instance> {
+    const request = get(this.path(instancePath(name), {}, project));
+    return this.decode<Instance>(request, await this.transport.request(request));
+  }
+
+  /**
+   * `GET /1.0` and `GET /1.0/instances/<name>` pipelined on one socket: on a cold
+   * remote, TCP, TLS and both answers take three round trips in all.
+   */
+  async probe(name: string, project?: string): Promise<Probe> {
+    const first = get('/1.0');
+    const second = get(this.path(instancePath(name), {}, project));
+    return this.transport.withConnection(
+      async (connection) => {
+        const [info, instance] = await Promise.allSettled([
+          this.#fetch<ServerInfo>(connection, first),
+          this.#fetch<Instance>(connection, second),
+        ]);
+        if (info.status === 'rejected') throw info.reason;
+        return { info: info.value, instance };
+      },
+      { idempotent: true },
+    );
+  }
+
+  async #fetch<T>(connection: Connection, request: HttpRequest): Promise<T> {
+    return this.decode<T>(request, await connection.send(request));
+  }
+
+  /** Reads a JSON answer, throwing the server's error as a typed one. */
+  async decode<T>(request: HttpRequest, response: HttpResponse): Promise<T> {
+    const what = `${request.method} ${request.path}`;
+    let body: Envelope<T>;
+    try {
+      body = (await response.body.json()) as Envelope<T>;
+    } catch (cause) {
+      if (!(cause instanceof SyntaxError)) {
+        throw new ConnectionError(
+          `Reading the answer of remote \`${this.remote}\` to ${what} failed: ${String(cause)}`,
+          { remote: this.remote, sent: 'yes', cause },
+        );
+      }
+      throw new ApiError(
+        `Remote \`${this.remote}\` answered ${what} with status ${response.statusCode} ` +
+          'and a body that is not JSON.',
+        {
+          remote: this.remote,
+          request: what,
+          status: response.statusCode,
+          serverMessage: cause.message,
+        },
+      );
+    }
+    if (response.statusCode < 400 && body.type !== 'error') return body.metadata;
+
+    const status = body.error_code ?? response.statusCode;
+    const serverMessage = body.error ?? '';
+    const details = { remote: this.remote, request: what, status, serverMessage };
+    const message = `Remote \`${this.remote}\` refused ${what}: ${status} ${serverMessage}`;
+    throw status === 404
+      ? new NotFoundError(message, details)
+      : new ApiError(message, details);
+  }
+}
+
+function get(path: string): HttpRequest {
+  return { method: 'GET', path };
+}
+
+function instancePath(name: string): string {
+  return `/1.0/instances/${encodeURIComponent(name)}`;
+}
