@@ -93,3 +93,29 @@ export async function getJson(
   const body = (await response.body.json()) as { metadata: unknown };
   return { status: response.statusCode, body };
 }
+
+/** The environment that points both clients' configuration at the sandbox's. */
+export function sandboxEnv(): Record<string, string> {
+  const byKind = sandbox().servers;
+  const lxd = byKind.lxd;
+  const incus = byKind.incus;
+  if (lxd === undefined || incus === undefined) {
+    throw new Error('The sandbox description lacks LXD or Incus; run `npm run sandbox`.');
+  }
+  // A home without configuration: nothing of the user's own may leak into a test.
+  return { LXD_CONF: lxd.confDir, INCUS_CONF: incus.confDir, HOME: '/nonexistent' };
+}
+
+/** Runs a server's client against the sandbox's configuration. */
+export async function sandboxClient(
+  server: ServerDescription,
+  args: readonly string[],
+): Promise<string> {
+  const { execa } = await import('execa');
+  // `init` and `launch` read a config from standard input when it is not a terminal.
+  const result = await execa(server.client, args, {
+    env: { [server.confVariable]: server.confDir },
+    stdin: 'ignore',
+  });
+  return result.stdout;
+}

@@ -1,0 +1,42 @@
+import type { ConfigOptions } from '../config/options.js';
+import { resolveHost } from '../config/resolve.js';
+import { familyFacts } from '../config/family.js';
+import { Host } from './host.js';
+import { InstanceStateError } from './errors.js';
+import { sharedRemotes, type RemoteRegistry } from './remote-registry.js';
+
+/** Options of `connect`. */
+export interface ConnectOptions extends ConfigOptions {
+  /** The project to look for the instance in, over the remote's own. */
+  readonly project?: string;
+  /** The registry whose shared remote connections to use; the process's by default. */
+  readonly remotes?: RemoteRegistry;
+}
+
+/**
+ * Connects to an instance named by a host spec (`@lxd_api/prod:web-1`, `web-1`, …):
+ * checks that the server trusts us and can record exec output, and that the
+ * instance exists and is running.
+ */
+export async function connect(spec: string, options: ConnectOptions = {}): Promise<Host> {
+  const resolved = resolveHost(spec, options);
+  const project = options.project ?? resolved.project;
+  const connection = (options.remotes ?? sharedRemotes).acquire(resolved.remote);
+  try {
+    const { facts, instance } = await connection.lookup(resolved.instance, project);
+    if (instance.status !== 'Running') {
+      const { client } = familyFacts[resolved.remote.family];
+      const remote = resolved.remote.name;
+      throw new InstanceStateError(
+        `Instance \`${resolved.instance}\` on remote \`${remote}\` (project \`${project}\`) ` +
+          `is ${instance.status}, not Running; start it with \`${client} start ` +
+          `${remote}:${resolved.instance} --project ${project}\`.`,
+        { remote, project, instance: resolved.instance, status: instance.status },
+      );
+    }
+    return new Host({ spec, connection, project, facts, instance });
+  } catch (error) {
+    await connection.release();
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import { LxdApi, type Instance } from '../api/api-client.js';
+import type { ServerFacts } from '../api/server-facts.js';
+import type { ResolvedRemote } from '../config/resolve.js';
+import type { RemoteConnection } from './remote-registry.js';
+
+/** A connected instance: the handle that commands and file transfers go through. */
+export class Host {
+  /** The host spec it was connected with. */
+  readonly spec: string;
+  readonly remote: ResolvedRemote;
+  readonly project: string;
+  /** The instance's name on its remote. */
+  readonly name: string;
+  /** What the remote's server is and how it behaves. */
+  readonly facts: ServerFacts;
+  /** The instance as it was when connected. */
+  readonly instance: Instance;
+  /** The REST API, bound to the instance's project. */
+  readonly api: LxdApi;
+
+  #connection: RemoteConnection | undefined;
+
+  constructor(details: {
+    spec: string;
+    connection: RemoteConnection;
+    project: string;
+    facts: ServerFacts;
+    instance: Instance;
+  }) {
+    this.spec = details.spec;
+    this.remote = details.connection.remote;
+    this.project = details.project;
+    this.name = details.instance.name;
+    this.facts = details.facts;
+    this.instance = details.instance;
+    this.api = new LxdApi(details.connection.transport, { project: details.project });
+    this.#connection = details.connection;
+  }
+
+  /** Whether `disconnect` has not been called yet. */
+  get connected(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  /** Releases the host; the remote's sockets close when its last host is gone. */
+  async disconnect(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    await connection?.release();
+  }
+}
