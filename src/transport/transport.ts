@@ -95,6 +95,8 @@ export class RemoteTransport {
   readonly #idle: Client[] = [];
   readonly #waiting: ((client: Client) => void)[] = [];
   #closed = false;
+  /** Aborted by `close()`, which fails the chains still waiting for a socket. */
+  readonly #closing = new AbortController();
 
   constructor(endpoint: Endpoint, options: TransportOptions = {}) {
     this.endpoint = endpoint;
@@ -112,8 +114,11 @@ export class RemoteTransport {
   /** Sends one request on a leased socket, retrying where that is safe. */
   async request(request: HttpRequest): Promise<HttpResponse> {
     const resendable = idempotent(request) && !isStream(request.body);
-    return this.#withRetries(resendable, async () => {
-      const client = await this.#lease(request.signal);
+    const { method, path } = request;
+    const context = { remote: this.endpoint.remote, method, path };
+    const mayResend = (error: TransportError) => error.sent === 'no' || resendable;
+    return this.#withRetries(mayResend, async () => {
+      const client = await this.#lease(request.signal, context);
       let response: HttpResponse;
       try {
         response = await this.#send(client, request);
@@ -137,13 +142,35 @@ export class RemoteTransport {
    */
   async withConnection<T>(
     chain: (connection: Connection) => Promise<T>,
-    options: { idempotent?: boolean; signal?: AbortSignal } = {},
+    options: { idempotent?: boolean; resend?: boolean; signal?: AbortSignal } = {},
   ): Promise<T> {
-    return this.#withRetries(options.idempotent ?? false, async () => {
+    // Requests of the latest run that may have reached the server: a failure that
+    // was itself never sent says nothing of the requests sent before it.
+    let run = { doubtful: 0 };
+    const mayResend = (error: TransportError) =>
+      (options.idempotent ?? false) || (error.sent === 'no' && run.doubtful === 0);
+    return this.#withRetries(mayResend, async () => {
+      const mine = { doubtful: 0 };
+      run = mine;
       const client = await this.#lease(options.signal);
+      const send = (request: HttpRequest) => {
+        mine.doubtful += 1;
+        return this.#send(client, request).catch((error: unknown) => {
+          if (error instanceof TransportError && error.sent === 'no') mine.doubtful -= 1;
+          throw error;
+        });
+      };
+      // When a socket closes, undici fails the request at the head of the pipeline
+      // and writes the ones behind it again on a new socket. A chain that must not
+      // be resent destroys the client at that moment, which fails them instead.
+      const failRest = () => {
+        void client.destroy();
+      };
+      if (options.resend === false) client.once('disconnect', failRest);
       try {
-        return await chain({ send: (request) => this.#send(client, request) });
+        return await chain({ send });
       } finally {
+        client.off('disconnect', failRest);
         this.#release(client);
       }
     });
@@ -152,23 +179,26 @@ export class RemoteTransport {
   /** Closes every socket; requests in flight finish first. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     await Promise.all(this.#all.map((client) => client.close()));
     this.#all.length = 0;
     this.#idle.length = 0;
   }
 
-  async #withRetries<T>(resendable: boolean, attempt: () => Promise<T>): Promise<T> {
+  async #withRetries<T>(
+    mayResend: (error: TransportError) => boolean,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
     for (let tries = 0; ; tries += 1) {
       try {
         return await attempt();
       } catch (error) {
         const again =
           tries < this.#options.retries &&
+          !this.#closed &&
           error instanceof TransportError &&
           retryable(error);
-        const safe =
-          error instanceof TransportError && (error.sent === 'no' || resendable);
-        if (!again || !safe) throw error;
+        if (!again || !mayResend(error)) throw error;
         this.stats.retries += 1;
         const delay = Math.min(1000, 50 * 2 ** tries) * (1 + Math.random() / 2);
         debug('retry %d after %s in %d ms', tries + 1, error.code, Math.round(delay));
@@ -264,44 +294,63 @@ export class RemoteTransport {
     );
   }
 
-  async #lease(signal?: AbortSignal): Promise<Client> {
-    if (this.#closed) {
-      throw new ConnectionError(
+  async #lease(signal?: AbortSignal, context?: RequestContext): Promise<Client> {
+    const closed = () =>
+      new ConnectionError(
         `The transport of remote \`${this.endpoint.remote}\` is closed; connect again.`,
-        { remote: this.endpoint.remote, sent: 'no' },
+        { ...(context && { context }), remote: this.endpoint.remote, sent: 'no' },
       );
-    }
+    if (this.#closed) throw closed();
     // Most recently used first: its socket is the likeliest to be open still.
     const idle = this.#idle.pop();
     if (idle !== undefined) return idle;
     if (this.#all.length < this.#options.maxConnections) return this.#open();
 
-    signal?.throwIfAborted();
+    const aborted = () =>
+      new AbortError(
+        `Waiting for a connection to \`${this.endpoint.remote}\` was aborted.`,
+        {
+          ...(context && { context }),
+          remote: this.endpoint.remote,
+          sent: 'no',
+          cause: signal?.reason,
+        },
+      );
+    if (signal?.aborted === true) throw aborted();
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
+      const detach = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#closing.signal.removeEventListener('abort', onClose);
+      };
+      const stop = (error: TransportError) => {
+        detach();
         this.#waiting.splice(this.#waiting.indexOf(take), 1);
-        reject(
-          new AbortError(
-            `Waiting for a connection to \`${this.endpoint.remote}\` was aborted.`,
-            {
-              remote: this.endpoint.remote,
-              sent: 'no',
-              cause: signal?.reason,
-            },
-          ),
-        );
+        reject(error);
+      };
+      const onAbort = () => {
+        stop(aborted());
+      };
+      const onClose = () => {
+        stop(closed());
       };
       const take = (client: Client) => {
-        signal?.removeEventListener('abort', onAbort);
+        detach();
         resolve(client);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.#closing.signal.addEventListener('abort', onClose, { once: true });
       this.#waiting.push(take);
     });
   }
 
   #release(client: Client): void {
     if (this.#closed) return;
+    if (client.destroyed) {
+      this.#all.splice(this.#all.indexOf(client), 1);
+      const next = this.#waiting.shift();
+      if (next !== undefined) next(this.#open());
+      return;
+    }
     const next = this.#waiting.shift();
     if (next !== undefined) next(client);
     else this.#idle.push(client);
