@@ -1,2 +1,19 @@
+// lxd-api-connector: LXD and Incus instances driven straight over their REST API.
 export { LxdApiError, ConfigError, HostSpecError } from './errors.js';
 export * from './config/index.js';
+export {
+  AbortError,
+  CertificateError,
+  ConnectionError,
+  TimeoutError,
+  TransportError,
+  type Sent,
+} from './transport/errors.js';
+export {
+  ApiError,
+  AuthenticationError,
+  NotFoundError,
+  UnsupportedServerError,
+} from './api/errors.js';
+export type { ServerFacts } from './api/server-facts.js';
+export * from './host/index.js';

@@ -50,19 +50,23 @@ export class LxdApi {
     return this.transport.endpoint.remote;
   }
 
-  /** A path with its query, the project added unless it is `default`. */
+  /**
+   * A path with its query (added to any query it has already), the project added
+   * unless it is `default`.
+   */
   path(
     path: string,
     query: Readonly<Record<string, string | undefined>> = {},
     project: string = this.project,
   ): string {
-    const params = new URLSearchParams();
+    const [bare = '', existing = ''] = path.split('?', 2);
+    const params = new URLSearchParams(existing);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) params.set(key, value);
     }
     if (project !== 'default') params.set('project', project);
     const search = params.toString();
-    return search === '' ? path : `${path}?${search}`;
+    return search === '' ? bare : `${bare}?${search}`;
   }
 
   /** `GET /1.0`: what the server is and whether it trusts us. */

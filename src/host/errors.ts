@@ -19,3 +19,52 @@ export class InstanceStateError extends LxdApiError {
     this.status = details.status;
   }
 }
+
+/** A command ended with an exit code that does not count as success, or timed out. */
+export class CommandFailedError extends LxdApiError {
+  readonly host: string;
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string | Buffer;
+  readonly stderr: string | Buffer;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  /** The whole result, as `run` would have resolved it. */
+  readonly result: RunResultLike;
+
+  constructor(result: RunResultLike, timeout?: number) {
+    const why = result.timedOut
+      ? `timed out after ${timeout ?? '?'} ms and was killed`
+      : `failed with exit code ${result.exitCode}`;
+    const detail = firstLine(result.stderr);
+    super(
+      result.timedOut ? 'LXDAPI_COMMAND_TIMEOUT' : 'LXDAPI_COMMAND_FAILED',
+      `Command \`${result.command}\` on ${result.host} ${why}${detail ? `: ${detail}` : '.'}`,
+    );
+    this.host = result.host;
+    this.command = result.command;
+    this.exitCode = result.exitCode;
+    this.stdout = result.stdout;
+    this.stderr = result.stderr;
+    this.timedOut = result.timedOut;
+    this.durationMs = result.durationMs;
+    this.result = result;
+  }
+}
+
+/** The fields of a run result that errors carry. */
+export interface RunResultLike {
+  readonly host: string;
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string | Buffer;
+  readonly stderr: string | Buffer;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+function firstLine(stderr: string | Buffer): string {
+  const text = stderr.toString().trim();
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

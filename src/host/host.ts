@@ -1,7 +1,9 @@
 import { LxdApi, type Instance } from '../api/api-client.js';
 import type { ServerFacts } from '../api/server-facts.js';
 import type { ResolvedRemote } from '../config/resolve.js';
+import type { Command } from './command.js';
 import type { RemoteConnection } from './remote-registry.js';
+import { run, type RunOptions, type RunResult } from './run.js';
 
 /** A connected instance: the handle that commands and file transfers go through. */
 export class Host {
@@ -35,6 +37,16 @@ export class Host {
     this.instance = details.instance;
     this.api = new LxdApi(details.connection.transport, { project: details.project });
     this.#connection = details.connection;
+  }
+
+  /**
+   * Runs a command: a shell string (`sh -c`) or an argv (no shell). Resolves with
+   * the exit code and output; rejects with a CommandFailedError carrying the same
+   * fields when the command fails, unless `reject: false` or `okExitCodes` say
+   * otherwise.
+   */
+  run(command: Command, options?: RunOptions): Promise<RunResult> {
+    return run(this, command, options);
   }
 
   /** Whether `disconnect` has not been called yet. */
