@@ -62,7 +62,8 @@ function shellArgv(command: string, shell = 'sh'): string[] {
 }
 
 function checkArgv(command: Command, argv: readonly string[]): void {
-  if (argv.length === 0 || argv[0] === '') {
+  const blank = typeof command === 'string' ? command.trim() === '' : argv[0] === '';
+  if (argv.length === 0 || blank) {
     throw new CommandInputError(
       'The command is empty; give a shell string such as `uptime`, or an argv such ' +
         "as ['ls', '-l'].",

@@ -1,0 +1,292 @@
+// host.run() against the real LXD and Incus of the sandbox: exit codes, output,
+// exact bytes both ways, identities, timeouts that kill, and live output.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import fc from 'fast-check';
+
+import { connect } from '../../src/host/connect.js';
+import { CommandFailedError } from '../../src/host/errors.js';
+import type { Host } from '../../src/host/host.js';
+import { quoteArgv } from '../../src/host/command.js';
+import { OutputLimitError } from '../../src/host/output.js';
+import { RemoteRegistry } from '../../src/host/remote-registry.js';
+import { leftoverInputFiles, leftoverOutputFiles } from '../helpers/residue.js';
+import { sandboxEnv, sandboxServers } from '../helpers/sandbox.js';
+
+const env = sandboxEnv();
+
+for (const server of sandboxServers()) {
+  describe(`host.run() on ${server.title}`, () => {
+    const remotes = new RemoteRegistry();
+    let host: Host;
+    before(async () => {
+      host = await connect(`${server.remotes.https}:${server.instances[0] ?? ''}`, {
+        env,
+        remotes,
+      });
+    });
+    after(async () => {
+      assert.deepEqual(await leftoverOutputFiles(host), [], 'no output file is left');
+      assert.deepEqual(await leftoverInputFiles(host), [], 'no input file is left');
+      await host.disconnect();
+      await remotes.close();
+    });
+
+    test('reports exit codes 0 and 1, 127 for a missing binary, 128+N for a signal', async () => {
+      const codes = await Promise.all(
+        [
+          ['true'],
+          ['false'],
+          ['/no/such/binary'],
+          ['sh', '-c', 'kill -9 $$'],
+          'kill -TERM $$',
+        ].map(async (command) => (await host.run(command, { reject: false })).exitCode),
+      );
+      assert.deepEqual(codes, [0, 1, 127, 137, 143]);
+    });
+
+    test('keeps stdout and stderr apart', async () => {
+      const result = await host.run('echo out; echo err >&2; echo out2');
+      assert.equal(result.stdout, 'out\nout2');
+      assert.equal(result.stderr, 'err');
+      assert.equal(result.ok, true);
+      assert.equal(result.host, `${server.remotes.https}:${host.name}`);
+    });
+
+    test('rejects a failed command with an error carrying the result', async () => {
+      const error = await host.run('echo partial; echo broken >&2; exit 3').then(
+        () => assert.fail('a failing command resolved'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof CommandFailedError);
+      assert.equal(error.code, 'LXDAPI_COMMAND_FAILED');
+      assert.equal(error.exitCode, 3);
+      assert.equal(error.stdout, 'partial');
+      assert.equal(error.stderr, 'broken');
+      assert.equal(error.timedOut, false);
+      assert.ok(
+        error.message.includes('exit code 3') && error.message.includes('broken'),
+      );
+
+      const accepted = await host.run('exit 3', { okExitCodes: [3] });
+      assert.equal(accepted.ok, true);
+      const kept = await host.run('exit 4', { reject: false });
+      assert.equal(kept.ok, false);
+      assert.equal(kept.exitCode, 4);
+    });
+
+    test('gives back any text exactly, as a shell string, an argv and input', async () => {
+      await fc.assert(
+        fc.asyncProperty(awkwardText(), async (text) => {
+          const quoted = await host.run(`printf '%s' ${quoteArgv([text])}`, {
+            stripFinalNewline: false,
+          });
+          const argv = await host.run(['printf', '%s', text], {
+            stripFinalNewline: false,
+          });
+          const input = await host.run('cat', { input: text, stripFinalNewline: false });
+          assert.equal(quoted.stdout, text);
+          assert.equal(argv.stdout, text);
+          assert.equal(input.stdout, text);
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    test('gives back any bytes exactly through input, invalid UTF-8 included', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) => {
+          const result = await host.run('cat', { input: bytes, encoding: 'buffer' });
+          assert.ok(Buffer.isBuffer(result.stdout));
+          assert.deepEqual(result.stdout, Buffer.from(bytes));
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    test('runs as a user and group, in a directory, with an environment', async () => {
+      const byName = await host.run('id -u; id -g; echo "$HOME"; pwd; echo "$GREETING"', {
+        user: 'app',
+        cwd: '/tmp',
+        env: { GREETING: 'hello $not expanded' },
+      });
+      assert.equal(byName.stdout, '1000\n1000\n/home/app\n/tmp\nhello $not expanded');
+
+      const byNumber = await host.run(['id', '-u'], { user: 1000, group: 0 });
+      assert.equal(byNumber.stdout, '1000');
+      const group = await host.run(['id', '-g'], { user: 1000, group: 0 });
+      assert.equal(group.stdout, '0');
+
+      const root = await host.run('id -u; echo "$HOME"');
+      assert.equal(root.stdout, '0\n/root');
+    });
+
+    test('runs through su as another user', async () => {
+      const result = await host.run(['sh', '-c', 'id -un; echo "$0"', 'a b'], {
+        su: 'app',
+      });
+      assert.equal(result.stdout, 'app\na b');
+    });
+
+    test('kills a timed-out command and its children, leaving no process', async () => {
+      const marker = `sleep 10${randomBytes(2).readUInt16BE() % 9}7`;
+      const command = `${marker} & ${marker} & ${marker}; echo never`;
+      const result = await host.run(command, { timeout: 500, reject: false });
+      assert.equal(result.timedOut, true);
+      assert.equal(result.ok, false);
+      assert.equal(result.exitCode, 137);
+      assert.equal(result.stdout, '');
+
+      const processes = await host.run('ps');
+      assert.ok(!String(processes.stdout).includes(marker), String(processes.stdout));
+
+      const error = await host.run('sleep 60', { timeout: 300 }).then(
+        () => assert.fail('a timed-out command resolved'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof CommandFailedError);
+      assert.equal(error.code, 'LXDAPI_COMMAND_TIMEOUT');
+      assert.equal(error.timedOut, true);
+    });
+
+    test('delivers live output while the command runs', async () => {
+      // The command goes on only once the test has seen its first line: that can
+      // happen only if the line was delivered while the command was running.
+      const flag = `/tmp/seen-${randomBytes(6).toString('hex')}`;
+      const chunks: Buffer[] = [];
+      let told: Promise<unknown> | undefined;
+      const result = await host.run(
+        `echo first; i=0; while [ ! -e ${flag} ] && [ $i -lt 400 ]; do sleep 0.05; ` +
+          `i=$((i+1)); done; [ -e ${flag} ] && echo second || echo gave-up; rm -f ${flag}`,
+        {
+          onStdout: (chunk) => {
+            chunks.push(chunk);
+            if (told === undefined && Buffer.concat(chunks).includes('first\n')) {
+              told = host.run(['touch', flag]);
+            }
+          },
+        },
+      );
+      await told;
+      assert.equal(result.stdout, 'first\nsecond');
+      assert.equal(Buffer.concat(chunks).toString(), 'first\nsecond\n');
+    });
+
+    test('delivers numbered lines complete and in order, every byte once', async () => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const result = await host.run(
+        'i=1; while [ $i -le 40 ]; do echo "line $i"; echo "err $i" >&2; ' +
+          '[ $((i % 10)) -eq 0 ] && sleep 0.3; i=$((i+1)); done',
+        { onStdout: (chunk) => out.push(chunk), onStderr: (chunk) => err.push(chunk) },
+      );
+      const lines = (prefix: string) =>
+        Array.from({ length: 40 }, (_, i) => `${prefix} ${i + 1}\n`).join('');
+      assert.equal(Buffer.concat(out).toString(), lines('line'));
+      assert.equal(Buffer.concat(err).toString(), lines('err'));
+      assert.equal(result.stdout, lines('line').trimEnd());
+    });
+
+    test('streams 200 MiB of output to a file while memory stays flat', async () => {
+      const file = join(tmpdir(), `lxd-api-out-${randomBytes(4).toString('hex')}`);
+      const line = `${'0123456789abcdef'.repeat(4).slice(0, 63)}\n`;
+      const size = 200 * 1024 * 1024;
+      const expected = createHash('sha256');
+      const block = Buffer.from(line.repeat(1024));
+      for (let done = 0; done < size; done += block.length) expected.update(block);
+
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 20);
+      let result;
+      try {
+        result = await host.run(`yes '${line.trimEnd()}' | head -c ${size}`, {
+          stdout: { file },
+        });
+      } finally {
+        clearInterval(sampler);
+      }
+      try {
+        assert.equal(result.stdout, '');
+        assert.equal((await stat(file)).size, size);
+        const actual = createHash('sha256');
+        await pipeline(createReadStream(file), actual);
+        assert.equal(actual.digest('hex'), expected.digest('hex'));
+      } finally {
+        await rm(file, { force: true });
+      }
+      const growth = peak - baseline;
+      assert.ok(growth < 64 * 1024 * 1024, `memory grew by ${growth} bytes`);
+    });
+
+    test('refuses to keep more output in memory than maxBuffer', async () => {
+      const error = await host.run('head -c 5000 /dev/zero', { maxBuffer: 1000 }).then(
+        () => assert.fail('output past maxBuffer was accepted'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof OutputLimitError);
+      assert.equal(error.code, 'LXDAPI_OUTPUT_LIMIT');
+      assert.equal(error.stream, 'stdout');
+      assert.equal(error.limit, 1000);
+    });
+
+    test('runs many commands at once on one host', async () => {
+      // A barrier: each command waits until all have started, which only
+      // commands that really run side by side can pass.
+      const dir = `/tmp/barrier-${randomBytes(6).toString('hex')}`;
+      const count = 8;
+      const results = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          host.run(
+            `mkdir -p ${dir}; touch ${dir}/${i}; n=0; ` +
+              `while [ "$(ls ${dir} | wc -l)" -lt ${count} ] && [ $n -lt 300 ]; ` +
+              `do sleep 0.05; n=$((n+1)); done; ls ${dir} | wc -l`,
+          ),
+        ),
+      );
+      await host.run(['rm', '-rf', dir]);
+      for (const result of results)
+        assert.equal(String(result.stdout).trim(), String(count));
+    });
+  });
+}
+
+// Text that is hard to pass through a shell: quotes, dollars, backticks,
+// backslashes, newlines, options, unicode; no NUL, which no argv can hold.
+function awkwardText(): fc.Arbitrary<string> {
+  const piece = fc.oneof(
+    fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '`',
+      '\\',
+      '\n',
+      '$(id)',
+      '%s',
+      '-n',
+      ' ',
+      '*',
+      '~',
+      'é',
+      '😀',
+    ),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+  );
+  return (
+    fc
+      .array(piece, { maxLength: 12 })
+      .map((pieces) => pieces.join(''))
+      // Lone surrogates have no UTF-8 form: they could not come back as they went.
+      .filter((text) => !text.includes('\0') && Buffer.from(text).toString() === text)
+  );
+}
