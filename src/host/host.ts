@@ -4,6 +4,7 @@ import type { ResolvedRemote } from '../config/resolve.js';
 import type { Command } from './command.js';
 import type { RemoteConnection } from './remote-registry.js';
 import { run, type RunOptions, type RunResult } from './run.js';
+import { stream, type RunningCommand } from './stream.js';
 
 /** A connected instance: the handle that commands and file transfers go through. */
 export class Host {
@@ -47,6 +48,11 @@ export class Host {
    */
   run(command: Command, options?: RunOptions): Promise<RunResult> {
     return run(this, command, options);
+  }
+
+  /** Starts a command and gives its output as an async iterator while it runs. */
+  stream(command: Command, options?: RunOptions): RunningCommand {
+    return stream(this, command, options);
   }
 
   /** Whether `disconnect` has not been called yet. */

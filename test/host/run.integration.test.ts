@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ import fc from 'fast-check';
 import { connect } from '../../src/host/connect.js';
 import { CommandFailedError } from '../../src/host/errors.js';
 import type { Host } from '../../src/host/host.js';
-import { quoteArgv } from '../../src/host/command.js';
+import { CommandInputError, quoteArgv } from '../../src/host/command.js';
 import { OutputLimitError } from '../../src/host/output.js';
 import { RemoteRegistry } from '../../src/host/remote-registry.js';
+import { UnknownUserError } from '../../src/host/users.js';
 import { leftoverInputFiles, leftoverOutputFiles } from '../helpers/residue.js';
 import { sandboxEnv, sandboxServers } from '../helpers/sandbox.js';
 
@@ -256,6 +258,69 @@ for (const server of sandboxServers()) {
       await host.run(['rm', '-rf', dir]);
       for (const result of results)
         assert.equal(String(result.stdout).trim(), String(count));
+    });
+
+    test('gives live output as an async iterator, and the result after it', async () => {
+      const running = host.stream('echo a; echo b >&2; sleep 0.2; echo c');
+      const seen: string[] = [];
+      for await (const chunk of running)
+        seen.push(`${chunk.stream}:${chunk.data.toString()}`);
+      const result = await running.result;
+      const joined = (name: string) =>
+        seen
+          .filter((each) => each.startsWith(name))
+          .map((each) => each.slice(name.length + 1))
+          .join('');
+      assert.equal(joined('stdout'), 'a\nc\n');
+      assert.equal(joined('stderr'), 'b\n');
+      assert.equal(result.stdout, 'a\nc');
+    });
+
+    test('writes output into a stream of the caller, which stays open', async () => {
+      const sink = new PassThrough();
+      const received: Buffer[] = [];
+      sink.on('data', (chunk: Buffer) => received.push(chunk));
+      const result = await host.run('echo to the stream', { stdout: sink });
+      assert.equal(result.stdout, '');
+      assert.equal(Buffer.concat(received).toString(), 'to the stream\n');
+      assert.equal(sink.writableEnded, false);
+      sink.end();
+    });
+
+    test('gives input to a command that runs as another user', async () => {
+      const result = await host.run('id -u; cat', { user: 'app', input: 'secret' });
+      assert.equal(result.stdout, '1000\nsecret');
+    });
+
+    test('refuses a PTY and bad option values before sending anything', async () => {
+      const before = host.api.transport.stats.requests;
+      for (const [options, words] of [
+        [{ pty: true }, ['PTY', 'not supported']],
+        [{ timeout: -5 }, ['timeout', '-5']],
+        [{ timeout: Number.NaN }, ['timeout', 'NaN']],
+        [{ user: -1 }, ['user', '-1']],
+        [{ group: 1.5 }, ['group', '1.5']],
+      ] as const) {
+        const error = await host.run('true', options).then(
+          () => assert.fail(`${JSON.stringify(options)} was accepted`),
+          (caught: unknown) => caught,
+        );
+        assert.ok(error instanceof CommandInputError, String(error));
+        assert.equal(error.code, 'LXDAPI_COMMAND_INPUT');
+        for (const word of words) assert.ok(error.message.includes(word), error.message);
+      }
+      assert.equal(host.api.transport.stats.requests, before);
+    });
+
+    test('names an unknown user and the fix', async () => {
+      const error = await host.run('true', { user: 'nobody-here' }).then(
+        () => assert.fail('an unknown user was accepted'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof UnknownUserError);
+      assert.equal(error.code, 'LXDAPI_UNKNOWN_USER');
+      assert.equal(error.user, 'nobody-here');
+      assert.ok(error.message.includes('/etc/passwd') && error.message.includes('uid'));
     });
   });
 }
