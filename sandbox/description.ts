@@ -19,7 +19,13 @@ export interface ServerDescription {
   };
   readonly project: string;
   readonly otherProject: string;
+  /** Busybox containers in `project`, all running. */
   readonly instances: readonly string[];
+  /**
+   * A Debian container in `project`, running, with sudo, GNU coreutils and tar; its
+   * user `app` (uid 1000, as in the busybox containers) may sudo without a password.
+   */
+  readonly sudoInstance: string;
   readonly otherInstances: readonly string[];
 }
 

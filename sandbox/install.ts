@@ -36,6 +36,20 @@ export async function installPackages(kinds: readonly ServerKind[]): Promise<voi
   }
 }
 
+/** Installs a Debian package of the default release when it is missing. */
+export async function ensurePackage(name: string): Promise<void> {
+  if (await allInstalled([name])) return;
+  say('apt', `installing ${name}`);
+  const install = () => run('apt-get', ['install', '-y', name], { env: aptEnv });
+  try {
+    await install();
+  } catch {
+    // A machine that never ran apt-get update has no package lists yet.
+    await succeeds('apt-get', ['update'], { env: aptEnv });
+    await install();
+  }
+}
+
 async function allInstalled(packages: readonly string[]): Promise<boolean> {
   try {
     const status = await run('dpkg-query', ['-W', '-f=${Status}\n', ...packages]);

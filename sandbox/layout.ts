@@ -10,7 +10,17 @@ export const projectName = 'lxd-api-sandbox';
 export const otherProjectName = 'lxd-api-sandbox-other';
 export const trustName = 'lxd-api-sandbox';
 export const instanceNames = ['web-1', 'web-2', 'db-1'] as const;
+/** Beside the busybox containers: one of Debian with sudo, GNU coreutils and tar. */
+export const sudoInstanceName = 'deb-1';
 export const otherInstanceNames = ['other-1'] as const;
+
+/** The sandbox's images, by the alias each has in the projects that hold it. */
+export const imageAliases = {
+  busybox: 'lxd-api-busybox',
+  debian: 'lxd-api-debian',
+} as const;
+
+export type ImageName = keyof typeof imageAliases;
 
 /** Marks, in the sandbox's project, an HTTPS address that the sandbox itself set. */
 export const httpsMarkKey = 'user.lxd-api-sandbox.https-address';
@@ -21,6 +31,7 @@ export function sandboxPaths(root: string) {
   return {
     base,
     image: join(base, 'image'),
+    debianImage: join(base, 'debian-image'),
     description: join(base, 'sandbox.json'),
     /** Client config folder for a server kind: the remotes the tests use. */
     clientConf: (kind: ServerKind) => join(base, kind.client),

@@ -3,10 +3,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+import { buildBusyboxImage } from './busybox-image.js';
 import { makeClient } from './client.js';
 import { ensureDaemon } from './daemon.js';
+import { buildDebianImage } from './debian-image.js';
 import { removeServerObjects } from './down.js';
-import { buildImage } from './image.js';
 import { installPackages } from './install.js';
 import {
   instanceNames,
@@ -15,11 +16,12 @@ import {
   projectName,
   remoteNames,
   sandboxPaths,
+  sudoInstanceName,
   type SandboxPaths,
 } from './layout.js';
 import { say, SandboxError } from './log.js';
 import { ensureRemotes } from './remotes.js';
-import { ensureServer } from './server.js';
+import { ensureServer, type ImageBuilds } from './server.js';
 import { servers, type ServerKind } from './servers.js';
 import type { SandboxDescription, ServerDescription } from './description.js';
 
@@ -54,12 +56,17 @@ async function main(argv: readonly string[]): Promise<void> {
 
 async function up(paths: SandboxPaths): Promise<void> {
   await installPackages(servers);
-  const image = await buildImage(paths.image);
+  // Built or read from .sandbox/ on first use only, and once for both servers: a run
+  // that finds every image imported already builds nothing.
+  const images: ImageBuilds = {
+    busybox: once(() => buildBusyboxImage(paths.image)),
+    debian: once(() => buildDebianImage(paths.debianImage)),
+  };
   const described = await Promise.all(
     servers.map(async (kind): Promise<[string, ServerDescription]> => {
       await ensureDaemon(kind, paths.base);
       const admin = makeClient(kind, paths.adminConf(kind));
-      const address = await ensureServer(kind, admin, image);
+      const address = await ensureServer(kind, admin, images);
       const user = makeClient(kind, paths.clientConf(kind));
       const confFile = join(paths.clientConf(kind), 'config.yml');
       await ensureRemotes(kind, admin, user, confFile, address);
@@ -99,8 +106,14 @@ function describe(kind: ServerKind, paths: SandboxPaths, address: string) {
     project: projectName,
     otherProject: otherProjectName,
     instances: [...instanceNames],
+    sudoInstance: sudoInstanceName,
     otherInstances: [...otherInstanceNames],
   } satisfies ServerDescription;
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= make());
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -1,31 +1,56 @@
 import { csvNames, type Client } from './client.js';
-import { imageAlias, type ImageFiles } from './image.js';
+import { importImage } from './import-image.js';
 import {
   httpsMarkKey,
+  imageAliases,
   instanceNames,
   otherInstanceNames,
   otherProjectName,
   poolName,
   projectName,
+  sudoInstanceName,
+  type ImageName,
 } from './layout.js';
 import { say, SandboxError } from './log.js';
 import type { ServerKind } from './servers.js';
+import type { ImageFiles } from './split-image.js';
 
-/** The projects the sandbox owns on each server, with the instances each holds. */
-export const sandboxProjects = [
-  { name: projectName, instances: instanceNames },
-  { name: otherProjectName, instances: otherInstanceNames },
-] as const;
+/** One container of the sandbox, and the image it is launched from. */
+interface Container {
+  readonly name: string;
+  readonly image: ImageName;
+}
+
+/** The projects the sandbox owns on each server, with the containers each holds. */
+export const sandboxProjects: readonly {
+  readonly name: string;
+  readonly containers: readonly Container[];
+}[] = [
+  {
+    name: projectName,
+    containers: [
+      ...instanceNames.map((name) => ({ name, image: 'busybox' as const })),
+      { name: sudoInstanceName, image: 'debian' },
+    ],
+  },
+  {
+    name: otherProjectName,
+    containers: otherInstanceNames.map((name) => ({ name, image: 'busybox' as const })),
+  },
+];
+
+/** The tarballs of each image, asked for only when a project lacks that image. */
+export type ImageBuilds = Readonly<Record<ImageName, () => Promise<ImageFiles>>>;
 
 /**
  * Brings one server's sandbox objects to the wanted state, creating only what is
- * missing: its pool, its projects with their root disks, the image, running
+ * missing: its pool, its projects with their root disks, the images, running
  * containers. Returns the loopback HTTPS address the server listens on.
  */
 export async function ensureServer(
   kind: ServerKind,
   admin: Client,
-  image: ImageFiles,
+  images: ImageBuilds,
 ): Promise<string> {
   const pools = csvNames(await admin(['storage', 'list', '--format', 'csv']));
   if (!pools.has(poolName)) {
@@ -48,8 +73,8 @@ export async function ensureServer(
   const address = await ensureHttpsAddress(kind, admin);
 
   for (const project of sandboxProjects) {
-    await ensureImage(kind, admin, project.name, image);
-    await ensureInstances(kind, admin, project.name, project.instances);
+    await ensureImages(kind, admin, project.name, images, project.containers);
+    await ensureContainers(kind, admin, project.name, project.containers);
   }
   return address;
 }
@@ -104,34 +129,29 @@ export function loopbackAddress(listen: string): string {
   );
 }
 
-async function ensureImage(
+async function ensureImages(
   kind: ServerKind,
   admin: Client,
   project: string,
-  image: ImageFiles,
+  images: ImageBuilds,
+  containers: readonly Container[],
 ): Promise<void> {
   const aliases = csvNames(
     await admin(['image', 'alias', 'list', '--format', 'csv', '--project', project]),
   );
-  if (aliases.has(imageAlias)) return;
-  await admin([
-    'image',
-    'import',
-    image.metadata,
-    image.rootfs,
-    '--alias',
-    imageAlias,
-    '--project',
-    project,
-  ]);
-  say(kind.name, `imported image ${imageAlias} into project ${project}`);
+  const wanted = new Set(containers.map((container) => container.image));
+  for (const image of wanted) {
+    const alias = imageAliases[image];
+    if (aliases.has(alias)) continue;
+    await importImage(kind, admin, project, alias, await images[image]());
+  }
 }
 
-async function ensureInstances(
+async function ensureContainers(
   kind: ServerKind,
   admin: Client,
   project: string,
-  names: readonly string[],
+  containers: readonly Container[],
 ): Promise<void> {
   const listing = await admin([
     'list',
@@ -148,12 +168,12 @@ async function ensureInstances(
       .filter((line) => line !== '')
       .map((line) => line.split(',') as [string, string]),
   );
-  for (const name of names) {
+  for (const { name, image } of containers) {
     const now = status.get(name);
     if (now === 'RUNNING') continue;
     try {
       if (now === undefined) {
-        await admin(['launch', imageAlias, name, '--project', project]);
+        await admin(['launch', imageAliases[image], name, '--project', project]);
         say(kind.name, `launched ${project}/${name}`);
       } else {
         await admin(['start', name, '--project', project]);
@@ -163,6 +183,7 @@ async function ensureInstances(
       throw await cannotRun(kind, admin, project, name, error);
     }
   }
+  const names = containers.map((container) => container.name);
   say(kind.name, `project ${project}: ${names.join(', ')} running`);
 }
 

@@ -1,5 +1,6 @@
 // The sandbox itself: both real servers answer over HTTPS and over their unix
-// socket, its containers run, and a project remote sees only its own project.
+// socket, its containers run, a project remote sees only its own project, and the
+// Debian container has the sudo, coreutils and tar the busybox ones lack.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
@@ -9,6 +10,7 @@ import {
   getJson,
   pinnedAgent,
   remoteEntry,
+  sandboxClient,
   sandboxServers,
   socketAgent,
 } from '../helpers/sandbox.js';
@@ -35,6 +37,10 @@ for (const server of sandboxServers()) {
     after(() => Promise.all(agents.map((agent) => agent.close())));
 
     const origin = (name: string) => remoteEntry(server, name).addr;
+    const mainInstances = [...server.instances, server.sudoInstance];
+    // Through the default remote, in the sandbox's main project.
+    const shell = (instance: string, script: string) =>
+      sandboxClient(server, ['exec', instance, '--', 'sh', '-c', script]);
 
     test('answers GET /1.0 over HTTPS as trusted, with the pinned certificate', async () => {
       const agent = agentFor(() => pinnedAgent(server, server.remotes.https));
@@ -62,7 +68,7 @@ for (const server of sandboxServers()) {
     test('runs every container of both its projects', async () => {
       const agent = agentFor(() => socketAgent(server));
       for (const [project, names] of [
-        [server.project, server.instances],
+        [server.project, mainInstances],
         [server.otherProject, server.otherInstances],
       ] as const) {
         const path = `/1.0/instances?recursion=1&project=${project}`;
@@ -76,7 +82,7 @@ for (const server of sandboxServers()) {
 
     test('shows each project remote only the instances of its project', async () => {
       for (const [remote, names] of [
-        [server.remotes.https, server.instances],
+        [server.remotes.https, mainInstances],
         [server.remotes.other, server.otherInstances],
       ] as const) {
         const { project } = remoteEntry(server, remote);
@@ -93,6 +99,30 @@ for (const server of sandboxServers()) {
         assert.deepEqual(
           urls.map((url) => url.split('/').at(-1)?.split('?')[0]).sort(),
           [...names].sort(),
+        );
+      }
+    });
+
+    test('lets app in the Debian container sudo without a password', async () => {
+      // Standard error joins the output: sudo must not warn, of the host name or else.
+      const output = await shell(server.sudoInstance, "su app -c 'sudo -n id -u 2>&1'");
+
+      assert.equal(output, '0');
+    });
+
+    test('gives the Debian container GNU coreutils and GNU tar', async () => {
+      const output = await shell(server.sudoInstance, 'ls --version; tar --version');
+
+      assert.match(output, /^ls \(GNU coreutils\)/m);
+      assert.match(output, /^tar \(GNU tar\)/m);
+    });
+
+    test('has the same user app, uid and gid 1000, in every container', async () => {
+      for (const instance of mainInstances) {
+        assert.equal(
+          await shell(instance, 'id -u app; id -g app'),
+          '1000\n1000',
+          instance,
         );
       }
     });
