@@ -17,3 +17,4 @@ export {
 } from './api/errors.js';
 export type { ServerFacts } from './api/server-facts.js';
 export * from './host/index.js';
+export * from './fleet/index.js';

@@ -18,9 +18,10 @@ export interface Instance {
 }
 
 /** The answer of a pipelined probe: each part may have failed on its own. */
-export interface Probe {
+export interface Probe<T> {
   readonly info: ServerInfo;
-  readonly instance: PromiseSettledResult<Instance>;
+  /** The answer to the request that went out with `GET /1.0`. */
+  readonly second: PromiseSettledResult<T>;
 }
 
 /** The envelope every JSON answer of the REST API comes in. */
@@ -81,21 +82,38 @@ export class LxdApi {
     return this.decode<Instance>(request, await this.transport.request(request));
   }
 
+  /** `GET /1.0/instances?recursion=1`: every instance of the project, in one request. */
+  async instances(project?: string): Promise<Instance[]> {
+    const request = get(this.path('/1.0/instances', { recursion: '1' }, project));
+    return this.decode<Instance[]>(request, await this.transport.request(request));
+  }
+
   /**
    * `GET /1.0` and `GET /1.0/instances/<name>` pipelined on one socket: on a cold
    * remote, TCP, TLS and both answers take three round trips in all.
    */
-  async probe(name: string, project?: string): Promise<Probe> {
+  async probe(name: string, project?: string): Promise<Probe<Instance>> {
+    return this.probeWith<Instance>(this.path(instancePath(name), {}, project));
+  }
+
+  /** `GET /1.0` and `GET /1.0/instances?recursion=1` pipelined on one socket. */
+  async probeList(project?: string): Promise<Probe<Instance[]>> {
+    return this.probeWith<Instance[]>(
+      this.path('/1.0/instances', { recursion: '1' }, project),
+    );
+  }
+
+  async probeWith<T>(path: string): Promise<Probe<T>> {
     const first = get('/1.0');
-    const second = get(this.path(instancePath(name), {}, project));
+    const second = get(path);
     return this.transport.withConnection(
       async (connection) => {
         const [info, instance] = await Promise.allSettled([
           this.#fetch<ServerInfo>(connection, first),
-          this.#fetch<Instance>(connection, second),
+          this.#fetch<T>(connection, second),
         ]);
         if (info.status === 'rejected') throw info.reason;
-        return { info: info.value, instance };
+        return { info: info.value, second: instance };
       },
       { idempotent: true },
     );

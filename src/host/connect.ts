@@ -1,5 +1,6 @@
+import type { Instance } from '../api/api-client.js';
 import type { ConfigOptions } from '../config/options.js';
-import { resolveHost } from '../config/resolve.js';
+import { resolveHost, type ResolvedHost } from '../config/resolve.js';
 import { familyFacts } from '../config/family.js';
 import { Host } from './host.js';
 import { InstanceStateError } from './errors.js';
@@ -11,6 +12,11 @@ export interface ConnectOptions extends ConfigOptions {
   readonly project?: string;
   /** The registry whose shared remote connections to use; the process's by default. */
   readonly remotes?: RemoteRegistry;
+  /**
+   * The instance as a listing already gave it: connecting then reads only the
+   * server's facts, and nothing when another host of the remote read them.
+   */
+  readonly instance?: Instance;
 }
 
 /**
@@ -19,11 +25,22 @@ export interface ConnectOptions extends ConfigOptions {
  * instance exists and is running.
  */
 export async function connect(spec: string, options: ConnectOptions = {}): Promise<Host> {
-  const resolved = resolveHost(spec, options);
+  return connectResolved(spec, resolveHost(spec, options), options);
+}
+
+/** Connects to an instance whose host spec was already resolved against the config. */
+export async function connectResolved(
+  spec: string,
+  resolved: ResolvedHost,
+  options: ConnectOptions = {},
+): Promise<Host> {
   const project = options.project ?? resolved.project;
   const connection = (options.remotes ?? sharedRemotes).acquire(resolved.remote);
   try {
-    const { facts, instance } = await connection.lookup(resolved.instance, project);
+    const { facts, instance } =
+      options.instance === undefined
+        ? await connection.lookup(resolved.instance, project)
+        : { facts: await connection.serverFacts(), instance: options.instance };
     if (instance.status !== 'Running') {
       const { client } = familyFacts[resolved.remote.family];
       const remote = resolved.remote.name;

@@ -1,4 +1,4 @@
-import { LxdApi, type Instance } from '../api/api-client.js';
+import { LxdApi, type Instance, type Probe } from '../api/api-client.js';
 import {
   AuthenticationError,
   NotFoundError,
@@ -80,22 +80,55 @@ export class RemoteConnection {
     name: string,
     project: string,
   ): Promise<{ facts: ServerFacts; instance: Instance }> {
+    const [facts, instance] = await this.#withFacts(
+      () => this.api.probe(name, project),
+      () => this.api.instance(name, project),
+    ).catch((error: unknown) => {
+      throw this.#explain(error, name, project);
+    });
+    return { facts, instance };
+  }
+
+  /** Learns the server's facts and lists a project's instances, likewise pipelined. */
+  async list(project: string): Promise<{ facts: ServerFacts; instances: Instance[] }> {
+    const [facts, instances] = await this.#withFacts(
+      () => this.api.probeList(project),
+      () => this.api.instances(project),
+    );
+    return { facts, instances };
+  }
+
+  /** The server's facts: one `GET /1.0` per remote, shared by all who ask. */
+  async serverFacts(): Promise<ServerFacts> {
+    this.#facts ??= this.#learn(this.api.serverInfo());
+    return this.#facts;
+  }
+
+  // Sends `probe` (GET /1.0 with a second request) while the facts are unknown,
+  // and only the second request once they are known or being learned.
+  async #withFacts<T>(
+    probe: () => Promise<Probe<T>>,
+    alone: () => Promise<T>,
+  ): Promise<[ServerFacts, T]> {
     if (this.#facts !== undefined) {
       const facts = await this.#facts;
-      return { facts, instance: await this.#instance(name, project) };
+      return [facts, await alone()];
     }
-
-    const probe = this.api.probe(name, project);
-    this.#facts = probe.then(({ info }) => this.#check(info));
-    // A failed probe teaches nothing: the next host probes again.
-    this.#facts.catch(() => {
-      this.#facts = undefined;
-    });
+    const probed = probe();
+    this.#facts = this.#learn(probed.then(({ info }) => info));
     const facts = await this.#facts;
-    const { instance } = await probe;
-    if (instance.status === 'rejected')
-      throw this.#explain(instance.reason, name, project);
-    return { facts, instance: instance.value };
+    const { second } = await probed;
+    if (second.status === 'rejected') throw second.reason;
+    return [facts, second.value];
+  }
+
+  #learn(info: Promise<ServerInfo>): Promise<ServerFacts> {
+    const facts = info.then((answer) => this.#check(answer));
+    // A failed probe teaches nothing: the next host probes again.
+    facts.catch(() => {
+      if (this.#facts === facts) this.#facts = undefined;
+    });
+    return facts;
   }
 
   /** Drops one reference; the last one closes the transport. */
@@ -107,14 +140,6 @@ export class RemoteConnection {
   async close(): Promise<void> {
     this.#forget();
     await this.transport.close();
-  }
-
-  async #instance(name: string, project: string): Promise<Instance> {
-    try {
-      return await this.api.instance(name, project);
-    } catch (error) {
-      throw this.#explain(error, name, project);
-    }
   }
 
   #check(info: ServerInfo): ServerFacts {

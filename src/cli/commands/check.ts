@@ -1,0 +1,87 @@
+import type { Host } from '../../host/host.js';
+import { exitCodes } from '../exit-codes.js';
+import { painter } from '../style.js';
+import { reasonOf, summaryLines } from '../summary.js';
+import { recordRun, selectTargets, type TargetFlags } from '../targets.js';
+import { dryRun, nothingMatched } from './exec.js';
+
+/** What `check` learns of one instance. */
+interface Checked {
+  readonly server: string;
+  readonly extensions: Record<string, boolean>;
+  readonly status: string;
+  readonly roundTripMs: number;
+}
+
+// The extensions this tool uses, or would use where present.
+const extensions = [
+  'container_exec_recording',
+  'instance_file_head',
+  'container_exec_user_group_cwd',
+];
+
+/** `lxd-api check TARGETS`: connects to each instance and probes its server. */
+export async function checkCommand(
+  targets: readonly string[],
+  flags: TargetFlags,
+): Promise<number> {
+  const { fleet, members, missing } = await selectTargets(targets, flags, {
+    status: ['running'],
+  });
+  try {
+    if (flags.dryRun === true) return dryRun(members.map((member) => member.label));
+    if (members.length === 0 && missing.length === 0) return nothingMatched(targets);
+    const paint = painter(process.stdout);
+    const started = performance.now();
+    const results = await fleet.forEach(members, probe, {
+      onResult: (result) => {
+        const label = result.member.label;
+        if (flags.json === true) {
+          const record = { instance: label, ok: result.status === 'ok', ...result.value };
+          const error = result.status === 'ok' ? {} : { error: reasonOf(result) };
+          process.stdout.write(`${JSON.stringify({ ...record, ...error })}\n`);
+          return;
+        }
+        if (result.value === undefined) {
+          process.stdout.write(`${paint('red', label)}  ${reasonOf(result)}\n`);
+          return;
+        }
+        const value = result.value;
+        const marks = Object.entries(value.extensions)
+          .map(([name, present]) => `${name}:${present ? 'yes' : 'no'}`)
+          .join(' ');
+        process.stdout.write(
+          `${paint('green', label)}  ${value.server}  ${value.status}  ` +
+            `rtt ${value.roundTripMs.toFixed(1)} ms  ${marks}\n`,
+        );
+      },
+    });
+    if (flags.json !== true) {
+      for (const line of summaryLines(results, missing, performance.now() - started)) {
+        process.stderr.write(`${line}\n`);
+      }
+    }
+    await recordRun('check', results, missing);
+    const allOk =
+      missing.length === 0 && results.every((result) => result.status === 'ok');
+    return allOk ? exitCodes.ok : exitCodes.failed;
+  } finally {
+    await fleet.close();
+  }
+}
+
+async function probe(host: Host): Promise<Checked> {
+  // One warm round trip: the socket that connect left open answers it.
+  const started = performance.now();
+  await host.api.serverInfo();
+  const roundTripMs = performance.now() - started;
+  const kind = host.facts.kind === 'lxd' ? 'LXD' : 'Incus';
+  return {
+    server: `${kind} ${host.facts.version}`,
+    extensions: Object.fromEntries(
+      extensions.map((name) => [name, host.facts.extensions.has(name)]),
+    ),
+    status: host.instance.status,
+    roundTripMs,
+  };
+}

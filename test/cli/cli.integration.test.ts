@@ -1,0 +1,213 @@
+// The built `lxd-api` binary end to end, against the sandbox's real servers:
+// target selection, output modes, summaries, exit codes, --retry-failed, stdin.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { Ajv } from 'ajv';
+
+import { lxdApi, stateDir } from '../helpers/cli.js';
+import { sandboxClient, sandboxServers } from '../helpers/sandbox.js';
+
+const [lxd, incus] = sandboxServers() as [
+  ReturnType<typeof sandboxServers>[number],
+  ReturnType<typeof sandboxServers>[number],
+];
+const schema = JSON.parse(
+  readFileSync(
+    resolve(import.meta.dirname, '../../schemas/exec-result.schema.json'),
+    'utf8',
+  ),
+) as object;
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+describe('lxd-api', () => {
+  before(async () => {
+    // Roles for the config filter: web-* are web servers, the rest are not.
+    for (const name of lxd.instances) {
+      const role = name.startsWith('web-') ? 'web' : 'db';
+      await sandboxClient(lxd, ['config', 'set', name, 'user.role', role]);
+    }
+  });
+
+  test('ls lists the instances of the default remote with their columns', async () => {
+    const { code, stdout } = await lxdApi(['ls']);
+    assert.equal(code, 0);
+    const [header, ...rows] = stdout.trimEnd().split('\n');
+    assert.match(
+      header ?? '',
+      /^INSTANCE\s+REMOTE\s+PROJECT\s+STATUS\s+TYPE\s+LOCATION$/,
+    );
+    for (const name of lxd.instances) {
+      assert.ok(
+        rows.some((row) =>
+          new RegExp(`^${name}\\s+lxd\\s+${lxd.project}\\s+Running\\s+container`).test(
+            row,
+          ),
+        ),
+        `${name} in\n${stdout}`,
+      );
+    }
+  });
+
+  test('selects by glob, whole remote, project, status and config, in a dry run', async () => {
+    const dry = async (command: string, ...args: string[]) => {
+      const { code, stdout } = await lxdApi([command, '--dry-run', ...args]);
+      return { code, labels: stdout.trim() === '' ? [] : stdout.trim().split('\n') };
+    };
+    assert.deepEqual((await dry('exec', 'lxd:web-*', '--', 'true')).labels, [
+      'lxd:web-1',
+      'lxd:web-2',
+    ]);
+    const whole = await dry('exec', 'incus:', '--', 'true');
+    for (const name of incus.instances) assert.ok(whole.labels.includes(`incus:${name}`));
+    assert.deepEqual(
+      (await dry('ls', 'lxd:', '--project', lxd.otherProject)).labels,
+      lxd.otherInstances.map((name) => `lxd:${name}`),
+    );
+    assert.deepEqual(
+      (await dry('check', 'lxd:', '--config', 'user.role=db')).labels.sort(),
+      ['lxd:db-1', ...(lxd.instances.includes('deb-1') ? ['lxd:deb-1'] : [])].sort(),
+    );
+    const none = await dry('exec', 'lxd:', '--status', 'stopped', '--', 'true');
+    assert.deepEqual(none, { code: 3, labels: [] });
+  });
+
+  test('prefixes each line with its instance and summarizes on stderr', async () => {
+    const { code, stdout, stderr } = await lxdApi([
+      'exec',
+      'lxd:web-*',
+      'incus:web-1',
+      '--',
+      'echo "one $(hostname)"; echo two',
+    ]);
+    assert.equal(code, 0);
+    const lines = stdout.trimEnd().split('\n').sort();
+    assert.deepEqual(lines, [
+      'incus:web-1 | one web-1',
+      'incus:web-1 | two',
+      'lxd:web-1 | one web-1',
+      'lxd:web-1 | two',
+      'lxd:web-2 | one web-2',
+      'lxd:web-2 | two',
+    ]);
+    assert.match(stderr, /^3 succeeded, 0 failed, 0 timed out, 0 could not connect/m);
+  });
+
+  test('exits 1 when an instance fails, and names it with its reason', async () => {
+    const { code, stderr } = await lxdApi([
+      'exec',
+      'lxd:web-*',
+      '--',
+      '[ "$(hostname)" = web-1 ] || { echo "not web-1" >&2; exit 4; }',
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /1 succeeded, 1 failed/);
+    assert.match(stderr, /failed: lxd:web-2: exit 4: not web-1/);
+  });
+
+  test('writes one JSON object per instance on stdout, valid against the schema', async () => {
+    const { code, stdout } = await lxdApi([
+      'exec',
+      'lxd:web-*',
+      'lxd:db-1',
+      '--json',
+      '--',
+      'echo out; echo err >&2; [ "$(hostname)" != db-1 ]',
+    ]);
+    assert.equal(code, 1);
+    const records = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(records.length, 3);
+    for (const record of records) {
+      assert.ok(validate(record), JSON.stringify(validate.errors));
+      assert.equal(record.stdout, 'out');
+      assert.equal(record.stderr, 'err');
+    }
+    const db = records.find((record) => record.instance === 'db-1');
+    assert.ok(db !== undefined);
+    assert.equal(db.status, 'failed');
+    assert.equal(db.exitCode, 1);
+  });
+
+  test('groups each instance output into one block with --group-output', async () => {
+    const { code, stdout } = await lxdApi([
+      'exec',
+      'lxd:web-*',
+      '--group-output',
+      '--',
+      'echo first; sleep 0.1; echo second',
+    ]);
+    assert.equal(code, 0);
+    const blocks = stdout.split(/^── /m).filter((block) => block !== '');
+    assert.equal(blocks.length, 2);
+    for (const block of blocks) {
+      assert.match(block, /^lxd:web-[12] \(exit 0, \d+ ms\)\nfirst\nsecond\n$/);
+    }
+  });
+
+  test('re-runs only the instances that failed last time with --retry-failed', async () => {
+    const state = stateDir();
+    const failing = await lxdApi(
+      ['exec', 'lxd:web-*', '--', '[ "$(hostname)" = web-1 ]'],
+      { state },
+    );
+    assert.equal(failing.code, 1);
+    const retry = await lxdApi(
+      ['exec', '--retry-failed', '--dry-run', 'x', '--', 'true'],
+      {
+        state,
+      },
+    );
+    assert.equal(retry.code, 0);
+    assert.deepEqual(retry.stdout.trim().split('\n'), ['lxd:web-2']);
+
+    const none = await lxdApi(['exec', '--retry-failed', 'x', '--', 'true'], {
+      state: stateDir(),
+    });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /recorded no failed instance/);
+  });
+
+  test('gives standard input to the command', async () => {
+    const { code, stdout } = await lxdApi(['exec', 'lxd:web-1', '--', 'tr a-z A-Z'], {
+      input: 'from stdin\n',
+    });
+    assert.equal(code, 0);
+    assert.equal(stdout, 'FROM STDIN\n');
+  });
+
+  test('exits 2 with one line and no stack trace on bad usage and configuration', async () => {
+    for (const args of [
+      ['exec', 'lxd:web-1'],
+      ['exec', 'nosuchremote:web-1', '--', 'true'],
+      ['exec', 'lxd:web-1', '--timeout', 'soon', '--', 'true'],
+      ['exec', 'lxd:web-1', '--bogus', '--', 'true'],
+      ['ls', 'lxd:bad_name'],
+    ]) {
+      const { code, stderr } = await lxdApi(args);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      assert.ok(stderr.trim().length > 0);
+    }
+  });
+
+  test('exits 3 when nothing matches', async () => {
+    const { code, stderr } = await lxdApi(['exec', 'lxd:zzz-*', '--', 'true']);
+    assert.equal(code, 3);
+    assert.match(stderr, /no instance matched lxd:zzz-\*/);
+  });
+
+  test('check reports the server, the status and the extensions of each instance', async () => {
+    const { code, stdout } = await lxdApi(['check', 'lxd:web-1', 'incus:web-1']);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^lxd:web-1 {2}LXD 5\.0\.2 {2}Running {2}rtt [\d.]+ ms .*container_exec_recording:yes/m,
+    );
+    assert.match(stdout, /^incus:web-1 {2}Incus 6\.0\.4 {2}Running/m);
+  });
+});
