@@ -325,6 +325,29 @@ for (const server of sandboxServers()) {
   });
 }
 
+for (const server of sandboxServers()) {
+  describe(`host.run() with sudo on ${server.title}`, () => {
+    const remotes = new RemoteRegistry();
+    after(() => remotes.close());
+
+    test('runs through sudo -n, as root or as the user asked for', async () => {
+      const host = await connect(`${server.remotes.https}:${server.sudoInstance}`, {
+        env,
+        remotes,
+      });
+      try {
+        const root = await host.run(['id', '-u'], { user: 'app', sudo: true });
+        assert.equal(root.stdout, '0');
+        assert.deepEqual(root.argv, ['sudo', '-n', '--', 'id', '-u']);
+        const app = await host.run('id -un; echo "$0"', { sudoUser: 'app' });
+        assert.equal(app.stdout, 'app\nsh');
+      } finally {
+        await host.disconnect();
+      }
+    });
+  });
+}
+
 // Text that is hard to pass through a shell: quotes, dollars, backticks,
 // backslashes, newlines, options, unicode; no NUL, which no argv can hold.
 function awkwardText(): fc.Arbitrary<string> {
