@@ -210,4 +210,23 @@ describe('lxd-api', () => {
     );
     assert.match(stdout, /^incus:web-1 {2}Incus 6\.0\.4 {2}Running/m);
   });
+
+  test('--debug logs each request with its status, and never a header or body', async () => {
+    const { code, stderr } = await lxdApi([
+      '--debug',
+      'exec',
+      'lxd:web-1',
+      '--env',
+      'SECRET=hunter2',
+      '--',
+      'true',
+    ]);
+    assert.equal(code, 0);
+    assert.match(stderr, /^debug: GET \/1\.0 -> 200 [\d.]+ ms$/m);
+    assert.match(
+      stderr,
+      /^debug: POST \/1\.0\/instances\/web-1\/exec\?project=\S+ -> 202/m,
+    );
+    assert.doesNotMatch(stderr, /hunter2/);
+  });
 });
