@@ -33,6 +33,13 @@ export function makeConnector(
     options.stats.connects += 1;
     const socket =
       endpoint.kind === 'https' ? openTls(endpoint) : netConnect(endpoint.socketPath);
+    // Nagle's algorithm holds a small segment back while an earlier one is not yet
+    // acknowledged, and the server acknowledges late (Linux waits up to 40 ms) or
+    // along with its answer: the rest of a pipelined batch would wait for the first
+    // answer, a round trip more. undici's own connector turns it off too.
+    socket.setNoDelay(true);
+    // A peer that vanished without a word is noticed on an idle socket too.
+    socket.setKeepAlive(true, 60_000);
     const ready = endpoint.kind === 'https' ? 'secureConnect' : 'connect';
     let done = false;
 
