@@ -94,19 +94,7 @@ async function start(
   input: ExecInput | undefined,
 ): Promise<string> {
   const exec: HttpRequest = {
-    method: 'POST',
-    path: api.path(`/1.0/instances/${encodeURIComponent(instance)}/exec`),
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      command: spec.command,
-      environment: spec.environment,
-      interactive: false,
-      'wait-for-websocket': false,
-      'record-output': true,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-      ...(spec.user === undefined ? {} : { user: spec.user }),
-      ...(spec.group === undefined ? {} : { group: spec.group }),
-    }),
+    ...execRequest(api, instance, spec, true),
     // With input, the POST must be pipelined behind the upload, which undici does
     // only for idempotent requests. A resend cannot run it twice: the first run
     // removes the input file, and a second finds none to open.
@@ -356,6 +344,30 @@ function sleepUnless(ms: number, done: Promise<unknown>): Promise<unknown> {
   });
 }
 
+/** The exec POST; `record` chooses record-output over discarding the output. */
+function execRequest(
+  api: LxdApi,
+  instance: string,
+  spec: ExecSpec,
+  record: boolean,
+): HttpRequest {
+  return {
+    method: 'POST',
+    path: api.path(`/1.0/instances/${encodeURIComponent(instance)}/exec`),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      command: spec.command,
+      environment: spec.environment,
+      interactive: false,
+      'wait-for-websocket': false,
+      'record-output': record,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      ...(spec.user === undefined ? {} : { user: spec.user }),
+      ...(spec.group === undefined ? {} : { group: spec.group }),
+    }),
+  };
+}
+
 /** The output files as this server kind names them. */
 export function outputPaths(facts: ServerFacts, instance: string, operation: string) {
   const base = `/1.0/instances/${encodeURIComponent(instance)}/logs/${facts.execOutputDir}`;
@@ -472,18 +484,7 @@ export async function execDetached(
   instance: string,
   spec: ExecSpec,
 ): Promise<void> {
-  const exec: HttpRequest = {
-    method: 'POST',
-    path: api.path(`/1.0/instances/${encodeURIComponent(instance)}/exec`),
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      command: spec.command,
-      environment: spec.environment,
-      interactive: false,
-      'wait-for-websocket': false,
-      'record-output': false,
-    }),
-  };
+  const exec = execRequest(api, instance, spec, false);
   const created = await api.decode<Operation>(exec, await api.transport.request(exec));
   const wait = get(api.path(`/1.0/operations/${encodeURIComponent(created.id)}/wait`), {
     headersTimeout: 0,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 
 import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
+import { AbortError } from '../transport/errors.js';
 import {
   buildArgv,
   CommandInputError,
@@ -92,6 +93,13 @@ export async function run(
   checkOptions(options);
   const started = performance.now();
   const name = describeHost(host);
+  if (options.signal?.aborted === true) {
+    throw new AbortError(`Command on ${name} was aborted before it started.`, {
+      remote: host.remote.name,
+      sent: 'no',
+      cause: options.signal.reason,
+    });
+  }
   let argv = buildArgv(command, options);
   const identity = await identityOf(host, options);
   const environment: Record<string, string> = { ...identity.env, ...options.env };
@@ -157,9 +165,14 @@ export async function run(
     await killing;
     await Promise.all([stdout.close(), stderr.close()]);
   }
-  options.signal?.throwIfAborted();
-
   const display = describeCommand(command);
+  if (isAborted(options.signal)) {
+    throw new AbortError(
+      `Command \`${display}\` on ${name} was aborted; it was killed in the instance.`,
+      { remote: host.remote.name, sent: 'yes', cause: options.signal?.reason },
+    );
+  }
+
   for (const [stream, sink] of [
     ['stdout', stdout],
     ['stderr', stderr],
@@ -267,6 +280,11 @@ function checkOptions(options: RunOptions): void {
   if (options.maxBuffer !== undefined && !(options.maxBuffer >= 0)) {
     throw new CommandInputError(`maxBuffer must be ≥ 0 bytes, not ${options.maxBuffer}.`);
   }
+}
+
+// A signal can be aborted at any await; a call keeps TypeScript from assuming not.
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function decode(bytes: Buffer, strip: boolean): string {
