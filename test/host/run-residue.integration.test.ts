@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { connect } from '../../src/host/connect.js';
+import { AbortError } from '../../src/transport/errors.js';
 import type { Host } from '../../src/host/host.js';
 import type { RunOptions } from '../../src/host/run.js';
 import { RemoteRegistry } from '../../src/host/remote-registry.js';
@@ -42,6 +43,8 @@ for (const server of sandboxServers()) {
             else outcomes.failed += 1;
           } catch (error) {
             assert.ok(options.signal?.aborted, `command ${i} threw: ${String(error)}`);
+            assert.ok(error instanceof AbortError, String(error));
+            assert.equal(error.sent, 'yes');
             outcomes.aborted += 1;
           }
         }
