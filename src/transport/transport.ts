@@ -126,10 +126,18 @@ export class RemoteTransport {
         this.#release(client);
         throw error;
       }
-      // The socket is ours until the body is read or thrown away.
-      response.body.once('close', () => {
+      // The socket is ours until the body is read or thrown away. A body read with
+      // json() or text() closes only after a setImmediate, once the caller has
+      // resumed: a request it makes at once would find no idle socket and pay a
+      // new TCP and TLS handshake. So the socket goes back at the body's end.
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         this.#release(client);
-      });
+      };
+      response.body.once('end', release);
+      response.body.once('close', release);
       return response;
     });
   }
@@ -163,10 +171,18 @@ export class RemoteTransport {
       // When a socket closes, undici fails the request at the head of the pipeline
       // and writes the ones behind it again on a new socket. A chain that must not
       // be resent destroys the client at that moment, which fails them instead.
-      const failRest = () => {
+      // A socket that undici closes itself, after an answer that ends the
+      // connection (code UND_ERR_INFO), carried none of this chain's requests:
+      // undici writes nothing to a socket it is about to close.
+      const failRest = (
+        _origin: unknown,
+        _targets: unknown,
+        error?: { code?: string },
+      ) => {
+        if (error?.code === 'UND_ERR_INFO') return;
         void client.destroy();
       };
-      if (options.resend === false) client.once('disconnect', failRest);
+      if (options.resend === false) client.on('disconnect', failRest);
       try {
         return await chain({ send });
       } finally {

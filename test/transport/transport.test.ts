@@ -274,6 +274,28 @@ describe('RemoteTransport timeouts and aborts', () => {
 });
 
 describe('RemoteTransport connections', () => {
+  it(
+    'lets a chain that must not be resent reuse a socket the server closed after its answer',
+    bounded,
+    async () => {
+      // Regression: the socket undici closed after a `connection: close` answer
+      // made the next no-resend chain destroy its client and fail unsent requests.
+      const server = await listening(
+        inTurn(answer(200, '{"n":1}', { close: true }), answer(200, '{"n":2}')),
+      );
+      const transport = transportTo(server, { maxConnections: 1 });
+      const first = await transport.request(get('/1.0'));
+      assert.equal(await first.body.text(), '{"n":1}');
+
+      const second = await transport.withConnection(
+        async (connection) => (await connection.send(get('/1.0'))).body.text(),
+        { resend: false },
+      );
+      assert.equal(second, '{"n":2}');
+      assert.equal(server.requests.length, 2);
+    },
+  );
+
   it('pipelines the requests of a chain on one connection', bounded, async () => {
     // The first answer waits until the second request has arrived: only a pipelined
     // client can get both answers.
@@ -313,6 +335,28 @@ describe('RemoteTransport connections', () => {
     assert.equal(server.connections, 1);
     assert.equal(transport.stats.connects, 1);
   });
+
+  it(
+    'sends a request made as soon as the last answer was read on the same connection',
+    bounded,
+    async () => {
+      const server = await listening(
+        inTurn(answer(200, '{"n":1}'), answer(200, '{"n":2}')),
+      );
+      const transport = transportTo(server);
+
+      // Read to the end, then the next request at once, as connect() after
+      // connect() does: no turn of the event loop between them.
+      const first = await (await transport.request(get('/1.0/instances/c1'))).body.json();
+      const second = await (
+        await transport.request(get('/1.0/instances/c2'))
+      ).body.json();
+
+      assert.deepEqual([first, second], [{ n: 1 }, { n: 2 }]);
+      assert.equal(server.connections, 1);
+      assert.equal(transport.stats.connects, 1);
+    },
+  );
 
   it('fails a request made after close() without sending it', bounded, async () => {
     const server = await listening(inTurn(answer(200)));
