@@ -2,9 +2,31 @@ import { LxdApi, type Instance } from '../api/api-client.js';
 import type { ServerFacts } from '../api/server-facts.js';
 import type { ResolvedRemote } from '../config/resolve.js';
 import type { Command } from './command.js';
+import type { FileSource } from './file-source.js';
+import {
+  mkdir,
+  readDir,
+  remove,
+  stat,
+  symlink,
+  type FileStat,
+  type MkdirOptions,
+  type RemoveOptions,
+  type SymlinkOptions,
+} from './files.js';
+import {
+  getFile,
+  type FileDestination,
+  type GetFileOptions,
+  type GetFileResult,
+} from './get-file.js';
+import { getTree } from './get-tree.js';
+import { putFile, type PutFileOptions, type PutFileResult } from './put-file.js';
+import { putTree } from './put-tree.js';
 import type { RemoteConnection } from './remote-registry.js';
 import { run, type RunOptions, type RunResult } from './run.js';
 import { stream, type RunningCommand } from './stream.js';
+import type { TreeOptions, TreeResult } from './tree.js';
 
 /** A connected instance: the handle that commands and file transfers go through. */
 export class Host {
@@ -53,6 +75,67 @@ export class Host {
   /** Starts a command and gives its output as an async iterator while it runs. */
   stream(command: Command, options?: RunOptions): RunningCommand {
     return stream(this, command, options);
+  }
+
+  /** Writes a file in the instance from a local path, bytes, `{ text }` or a stream. */
+  putFile(
+    source: FileSource,
+    remotePath: string,
+    options?: PutFileOptions,
+  ): Promise<PutFileResult> {
+    return putFile(this, source, remotePath, options);
+  }
+
+  /** Reads a file of the instance into a local path or a stream. */
+  getFile(
+    remotePath: string,
+    destination: FileDestination,
+    options?: GetFileOptions,
+  ): Promise<GetFileResult> {
+    return getFile(this, remotePath, destination, options);
+  }
+
+  /** Looks up a path without following a symlink. */
+  stat(remotePath: string): Promise<FileStat> {
+    return stat(this, remotePath);
+  }
+
+  /** Lists a directory's entry names. */
+  readDir(remotePath: string): Promise<string[]> {
+    return readDir(this, remotePath);
+  }
+
+  /** Creates a directory, with its parents when asked. */
+  mkdir(remotePath: string, options?: MkdirOptions): Promise<void> {
+    return mkdir(this, remotePath, options);
+  }
+
+  /** Creates a symlink at `remotePath` pointing to `target`. */
+  symlink(target: string, remotePath: string, options?: SymlinkOptions): Promise<void> {
+    return symlink(this, target, remotePath, options);
+  }
+
+  /** Removes a file, a symlink or a directory. */
+  remove(remotePath: string, options?: RemoveOptions): Promise<void> {
+    return remove(this, remotePath, options);
+  }
+
+  /** Copies a local folder's contents into a folder of the instance. */
+  putTree(
+    localDir: string,
+    remoteDir: string,
+    options?: TreeOptions,
+  ): Promise<TreeResult> {
+    return putTree(this, localDir, remoteDir, options);
+  }
+
+  /** Copies a folder of the instance into a local folder. */
+  getTree(
+    remoteDir: string,
+    localDir: string,
+    options?: TreeOptions,
+  ): Promise<TreeResult> {
+    return getTree(this, remoteDir, localDir, options);
   }
 
   /** Whether `disconnect` has not been called yet. */

@@ -8,3 +8,43 @@ export { buildArgv, CommandInputError, quoteArgv, type Command } from './command
 export { CommandFailedError, InstanceStateError } from './errors.js';
 export { OutputLimitError, type OutputTarget } from './output.js';
 export { UnknownUserError, type InstanceUser } from './users.js';
+export { putFile, type PutFileOptions, type PutFileResult } from './put-file.js';
+export {
+  getFile,
+  type FileDestination,
+  type GetFileOptions,
+  type GetFileResult,
+} from './get-file.js';
+export {
+  mkdir,
+  readDir,
+  remove,
+  stat,
+  symlink,
+  type FileStat,
+  type MkdirOptions,
+  type RemoveOptions,
+  type SymlinkOptions,
+} from './files.js';
+export { putTree } from './put-tree.js';
+export { getTree } from './get-tree.js';
+export type { TreeOptions, TreeResult, TreeTransfer } from './tree.js';
+export type { TreeSummary } from './tree-extract.js';
+export type { FileSource } from './file-source.js';
+export { UnknownGroupError, type OwnerId } from './owners.js';
+export {
+  DirectoryNotEmptyError,
+  FileError,
+  FileExistsError,
+  FileOptionError,
+  FilePermissionError,
+  FileSourceError,
+  FileTypeError,
+  LocalFileError,
+  NoSpaceError,
+  RemoteNotFoundError,
+  RemotePathError,
+  UnsafeTreeEntryError,
+  type FileOperation,
+} from './file-errors.js';
+export type { FileType } from '../api/file-headers.js';
