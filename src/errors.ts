@@ -19,11 +19,29 @@ export class ConfigError extends LxdApiError {
 
   constructor(
     message: string,
-    details: { file?: string; field?: string; cause?: unknown } = {},
+    details: { file?: string; field?: string; cause?: unknown; code?: string } = {},
   ) {
-    super('LXDAPI_CONFIG', message, { cause: details.cause });
+    super(details.code ?? 'LXDAPI_CONFIG', message, { cause: details.cause });
     this.file = details.file;
     this.field = details.field;
+  }
+}
+
+/** A remote cannot be added under a name the client config already gives another. */
+export class RemoteExistsError extends ConfigError {
+  /** The remote's name. */
+  readonly remote: string;
+  /** The address the existing remote has. */
+  readonly addr: string | undefined;
+
+  constructor(message: string, details: { file: string; remote: string; addr?: string }) {
+    super(message, {
+      file: details.file,
+      field: `remotes.${details.remote}`,
+      code: 'LXDAPI_REMOTE_EXISTS',
+    });
+    this.remote = details.remote;
+    this.addr = details.addr;
   }
 }
 

@@ -1,5 +1,5 @@
 // lxd-api-connector: LXD and Incus instances driven straight over their REST API.
-export { LxdApiError, ConfigError, HostSpecError } from './errors.js';
+export { LxdApiError, ConfigError, HostSpecError, RemoteExistsError } from './errors.js';
 export * from './config/index.js';
 export {
   AbortError,
@@ -16,5 +16,6 @@ export {
   UnsupportedServerError,
 } from './api/errors.js';
 export type { ServerFacts } from './api/server-facts.js';
+export * from './enrol/index.js';
 export * from './host/index.js';
 export * from './fleet/index.js';

@@ -100,6 +100,60 @@ async function main(argv: readonly string[]): Promise<number> {
     setCode(await checkCommand(targets, flags));
   });
 
+  const remote = program
+    .command('remote')
+    .description('add, list, switch and remove remotes, without the lxc or incus client')
+    .addHelpText(
+      'after',
+      '\nA token is what `lxc config trust add` or `incus config trust add` prints on ' +
+        'the server.\nThe remote goes into the incus configuration for an Incus ' +
+        'server (or with --incus),\nelse into the lxc one, as those clients write it.',
+    );
+  const which = (command: Command) =>
+    command
+      .option('--lxd', 'work on the lxc configuration (LXD_CONF, ~/.config/lxc)')
+      .option('--incus', 'work on the incus configuration (INCUS_CONF, ~/.config/incus)')
+      .option('--json', 'print JSON')
+      .exitOverride();
+  const withDebug = (flags: object) => ({ ...flags, ...program.opts<object>() });
+  which(
+    remote
+      .command('add')
+      .description('trust a server with a token, or add one that trusts us, by URL')
+      .argument('<name>', 'name of the new remote')
+      .argument('<token-or-url>', 'token from `config trust add`, or https://host[:port]')
+      .option('--accept-certificate <fingerprint>', "pin the server's certificate (URL)")
+      .option('--project <name>', 'project to use on the remote')
+      .option('--force', 'replace a remote of the same name'),
+  ).action(async (name: string, target: string, flags: object) => {
+    const { remoteAddCommand } = await import('./commands/remote-add.js');
+    setCode(await remoteAddCommand(name, target, withDebug(flags)));
+  });
+  which(
+    remote.command('list').description('the remotes of the lxc and incus configs'),
+  ).action(async (flags: object) => {
+    const { remoteListCommand } = await import('./commands/remote.js');
+    setCode(await remoteListCommand(withDebug(flags)));
+  });
+  which(
+    remote.command('switch').description('make a remote the default').argument('<name>'),
+  ).action(async (name: string, flags: object) => {
+    const { remoteSwitchCommand } = await import('./commands/remote.js');
+    setCode(await remoteSwitchCommand(name, withDebug(flags)));
+  });
+  which(
+    remote.command('remove').description('remove a remote').argument('<name>'),
+  ).action(async (name: string, flags: object) => {
+    const { remoteRemoveCommand } = await import('./commands/remote.js');
+    setCode(await remoteRemoveCommand(name, withDebug(flags)));
+  });
+  which(remote.command('get-default').description('print the default remote')).action(
+    async (flags: object) => {
+      const { remoteGetDefaultCommand } = await import('./commands/remote.js');
+      setCode(await remoteGetDefaultCommand(withDebug(flags)));
+    },
+  );
+
   try {
     await program.parseAsync([...own], { from: 'user' });
     return code;

@@ -67,6 +67,33 @@ export function loadTlsCredentials(
   };
 }
 
+/** A client's certificate and key, read and checked to belong together. */
+export interface ClientIdentity {
+  readonly certificate: CertificateFile;
+  readonly key: PemFile;
+  /** `client` for client.crt and .key, `remote` for Incus's clientcerts/<remote>.*. */
+  readonly as: 'client' | 'remote';
+}
+
+/**
+ * The identity `config` presents to the remote `name`, as for `loadTlsCredentials`;
+ * undefined when its certificate or its key does not exist.
+ */
+export function loadClientIdentity(
+  config: ClientConfig,
+  name: string,
+): ClientIdentity | undefined {
+  const context: Context = { config, remote: name };
+  const paths = credentialPaths(config, { name, source: 'user' });
+  const certificatePem = readOptionalPem(context, paths.certificate);
+  const key = readOptionalPem(context, paths.key);
+  if (certificatePem === undefined || key === undefined) return undefined;
+  const certificate = parseCertificate(context, certificatePem);
+  checkKeyMatches(context, key, certificate);
+  const own = paths.certificate !== join(config.paths.dir, 'client.crt');
+  return { certificate: certificate.file, key, as: own ? 'remote' : 'client' };
+}
+
 interface Context {
   readonly config: ClientConfig;
   readonly remote: string;
@@ -87,7 +114,10 @@ interface CredentialPaths {
 // Incus lets a remote have its own client certificate under `clientcerts/`,
 // used when both its `.crt` and `.key` exist. The certificate of a remote from
 // the system-wide file sits in the system-wide folder.
-function credentialPaths(config: ClientConfig, remote: RemoteEntry): CredentialPaths {
+function credentialPaths(
+  config: ClientConfig,
+  remote: Pick<RemoteEntry, 'name' | 'source'>,
+): CredentialPaths {
   const { dir, globalDir } = config.paths;
   const serverDir = remote.source === 'global' ? globalDir : dir;
   const serverCertificate = join(serverDir, 'servercerts', `${remote.name}.crt`);

@@ -31,3 +31,20 @@ export {
   type ResolvedHost,
   type ResolvedRemote,
 } from './resolve.js';
+export {
+  getDefaultRemote,
+  listRemotes,
+  type DefaultRemote,
+  type RemoteInfo,
+  type RemoteOptions,
+} from './remote-list.js';
+export {
+  removeRemote,
+  switchRemote,
+  type RemovedRemote,
+  type SwitchedRemote,
+} from './remote-edit.js';
+export {
+  generateClientCertificate,
+  type ClientCertificate,
+} from './client-certificate.js';

@@ -9,6 +9,8 @@ export interface YamlFile {
   readonly file: string;
   /** The document as plain data; null for an empty file. */
   readonly data: unknown;
+  /** The parsed document, with its comments and layout, for editing. */
+  readonly document: Document;
   /** ` (line L:C)` for the field at `path`, or '' when it is not in the file. */
   readonly where: (path: readonly string[]) => string;
 }
@@ -42,6 +44,7 @@ export function readYamlFile(
   return {
     file,
     data: doc.toJS(),
+    document: doc,
     where: (path) => whereIn(doc, lineCounter, path),
   };
 }
