@@ -100,6 +100,57 @@ async function main(argv: readonly string[]): Promise<number> {
     setCode(await checkCommand(targets, flags));
   });
 
+  withTargets(
+    program
+      .command('put')
+      .description(
+        'copy a local file or tree to every target: lxd-api put LOCAL TARGETS... REMOTE_PATH',
+      )
+      .argument('<args...>', 'LOCAL, then targets, then REMOTE_PATH')
+      .option(
+        '--mode <octal>',
+        'mode of the file, such as 0644 (644 is read as octal too)',
+      )
+      .option('--owner <user[:group]>', 'owner, by name or id')
+      .option('--parents', 'create missing parent directories')
+      .option('--atomic', 'replace the file atomically: readers never see a partial one')
+      .option(
+        '-r, --recursive',
+        'copy a directory tree (one tar stream when tar is there)',
+      ),
+  ).action(async (args: string[], flags: object) => {
+    const { putCommand } = await import('./commands/put.js');
+    setCode(await putCommand(args, flags));
+  });
+
+  withTargets(
+    program
+      .command('get')
+      .description(
+        'copy a file or tree from every target to LOCAL_DIR/<remote>/<instance>/: ' +
+          'lxd-api get TARGETS... REMOTE_PATH LOCAL_DIR',
+      )
+      .argument('<args...>', 'targets, then REMOTE_PATH, then LOCAL_DIR')
+      .option('-r, --recursive', 'copy a directory tree'),
+  ).action(async (args: string[], flags: object) => {
+    const { getCommand } = await import('./commands/get.js');
+    setCode(await getCommand(args, flags));
+  });
+
+  program
+    .command('bench')
+    .description(
+      'time connect, a warm exec, and a put and get of 100 bytes on one instance',
+    )
+    .argument('<target>', 'a host spec')
+    .option('--count <n>', 'runs of each operation (default 20)')
+    .option('--json', 'one JSON object per operation')
+    .exitOverride()
+    .action(async (target: string, flags: object) => {
+      const { benchCommand } = await import('./commands/bench.js');
+      setCode(await benchCommand(target, flags));
+    });
+
   const remote = program
     .command('remote')
     .description('add, list, switch and remove remotes, without the lxc or incus client')
