@@ -19,3 +19,11 @@ lxd_api exec lxd: incus: -- 'echo "$(hostname): $(uname -r), up $(cut -d" " -f1 
 lxd_api exec 'lxd:web-*' 'incus:web-*' --json -- id -un
 echo "hello from the demo" | lxd_api exec lxd:db-1 incus:db-1 -- 'wc -c'
 lxd_api exec 'lxd:web-*' --group-output -- 'ls /etc | head -3'
+
+demo="$(mktemp -d)"
+trap 'rm -rf "$demo"' EXIT
+printf 'written by the lxd-api demo at %s\n' "$(date -u +%FT%TZ)" >"$demo/motd"
+lxd_api put "$demo/motd" 'lxd:web-*' 'incus:web-*' /tmp/lxd-api-demo/motd --parents --atomic --mode 0644
+lxd_api get 'lxd:web-*' 'incus:web-*' /tmp/lxd-api-demo/motd "$demo/copies"
+lxd_api exec 'lxd:web-*' 'incus:web-*' -- 'rm -r /tmp/lxd-api-demo'
+lxd_api bench lxd:web-1 --count 10

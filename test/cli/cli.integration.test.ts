@@ -1,8 +1,11 @@
 // The built `lxd-api` binary end to end, against the sandbox's real servers:
 // target selection, output modes, summaries, exit codes, --retry-failed, stdin.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 
 import { Ajv } from 'ajv';
@@ -228,5 +231,100 @@ describe('lxd-api', () => {
       /^debug: POST \/1\.0\/instances\/web-1\/exec\?project=\S+ -> 202/m,
     );
     assert.doesNotMatch(stderr, /hunter2/);
+  });
+
+  test('put copies a file to every target and get brings each copy back apart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lxd-api-cli-'));
+    const remote = `/tmp/cli-put-${randomBytes(4).toString('hex')}/file.txt`;
+    try {
+      await writeFile(join(dir, 'file.txt'), 'put by the cli\n');
+      const put = await lxdApi([
+        'put',
+        '--parents',
+        '--mode',
+        '640',
+        '--owner',
+        'app',
+        join(dir, 'file.txt'),
+        'lxd:web-*',
+        'incus:web-1',
+        remote,
+      ]);
+      assert.equal(put.code, 0, put.stderr);
+      const listed = await lxdApi([
+        'exec',
+        'lxd:web-1',
+        'incus:web-1',
+        '--json',
+        '--',
+        `stat -c '%a %U' ${remote}`,
+      ]);
+      for (const line of listed.stdout.trimEnd().split('\n')) {
+        assert.equal((JSON.parse(line) as { stdout: string }).stdout, '640 app');
+      }
+
+      const get = await lxdApi([
+        'get',
+        'lxd:web-*',
+        'incus:web-1',
+        remote,
+        join(dir, 'copies'),
+      ]);
+      assert.equal(get.code, 0, get.stderr);
+      for (const [server, name] of [
+        ['lxd', 'web-1'],
+        ['lxd', 'web-2'],
+        ['incus', 'web-1'],
+      ] as const) {
+        const copy = await readFile(
+          join(dir, 'copies', server, name, 'file.txt'),
+          'utf8',
+        );
+        assert.equal(copy, 'put by the cli\n');
+      }
+    } finally {
+      await lxdApi([
+        'exec',
+        'lxd:web-*',
+        'incus:web-1',
+        '--',
+        `rm -rf ${dirname(remote)}`,
+      ]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('put refuses a directory without --recursive and a mode that is not octal', async () => {
+    const directory = await lxdApi(['put', tmpdir(), 'lxd:web-1', '/tmp/x']);
+    assert.equal(directory.code, 2);
+    assert.match(directory.stderr, /is a directory; add --recursive/);
+    const file = resolve(import.meta.dirname, '../../package.json');
+    const mode = await lxdApi(['put', '--mode', '999', file, 'lxd:web-1', '/tmp/x']);
+    assert.equal(mode.code, 2);
+    assert.match(mode.stderr, /--mode takes an octal mode/);
+  });
+
+  test('bench times connect, exec, put and get with the requests each costs', async () => {
+    const { code, stdout } = await lxdApi([
+      'bench',
+      'lxd:web-1',
+      '--count',
+      '3',
+      '--json',
+    ]);
+    assert.equal(code, 0);
+    const rows = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { operation: string; requests: number });
+    assert.deepEqual(
+      rows.map((row) => [row.operation, row.requests]),
+      [
+        ['connect (cold)', 2],
+        ['exec true (warm)', 7],
+        ['put 100 B', 1],
+        ['get 100 B', 1],
+      ],
+    );
   });
 });
