@@ -18,6 +18,7 @@ import type { Host } from '../../src/host/host.js';
 import { CommandInputError, quoteArgv } from '../../src/host/command.js';
 import { OutputLimitError } from '../../src/host/output.js';
 import { RemoteRegistry } from '../../src/host/remote-registry.js';
+import { run } from '../../src/host/run.js';
 import { UnknownUserError } from '../../src/host/users.js';
 import { leftoverInputFiles, leftoverOutputFiles } from '../helpers/residue.js';
 import { sandboxEnv, sandboxServers } from '../helpers/sandbox.js';
@@ -52,6 +53,21 @@ for (const server of sandboxServers()) {
         ].map(async (command) => (await host.run(command, { reject: false })).exitCode),
       );
       assert.deepEqual(codes, [0, 1, 127, 137, 143]);
+    });
+
+    test('finds the output files where the operation says when the prediction misses', async () => {
+      // A host whose facts name the other server generation's output folder: the
+      // reads at the predicted paths fail, and one more round trip corrects them.
+      const wrongDir = host.facts.execOutputDir === '' ? 'exec-output/' : '';
+      const misled = Object.create(host, {
+        facts: { value: { ...host.facts, execOutputDir: wrongDir } },
+      }) as Host;
+      const before = host.api.transport.stats.requests;
+      const result = await run(misled, 'echo corrected; echo also >&2');
+      assert.equal(result.stdout, 'corrected');
+      assert.equal(result.stderr, 'also');
+      assert.equal(host.api.transport.stats.requests - before, 7 + 4);
+      assert.deepEqual(await leftoverOutputFiles(host), []);
     });
 
     test('keeps stdout and stderr apart', async () => {
