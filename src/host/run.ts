@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Writable } from 'node:stream';
 
 import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
 import { AbortError } from '../transport/errors.js';
@@ -291,5 +290,3 @@ function decode(bytes: Buffer, strip: boolean): string {
   const text = bytes.toString('utf8');
   return strip && text.endsWith('\n') ? text.slice(0, -1) : text;
 }
-
-export type { Writable };

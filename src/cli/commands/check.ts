@@ -1,9 +1,8 @@
 import type { Host } from '../../host/host.js';
-import { exitCodes } from '../exit-codes.js';
+import { fanOut } from '../fan-out.js';
 import { painter } from '../style.js';
-import { reasonOf, summaryLines } from '../summary.js';
-import { recordRun, selectTargets, type TargetFlags } from '../targets.js';
-import { dryRun, nothingMatched } from './exec.js';
+import { reasonOf } from '../summary.js';
+import type { TargetFlags } from '../targets.js';
 
 /** What `check` learns of one instance. */
 interface Checked {
@@ -25,49 +24,32 @@ export async function checkCommand(
   targets: readonly string[],
   flags: TargetFlags,
 ): Promise<number> {
-  const { fleet, members, missing } = await selectTargets(targets, flags, {
-    status: ['running'],
-  });
-  try {
-    if (flags.dryRun === true) return dryRun(members.map((member) => member.label));
-    if (members.length === 0 && missing.length === 0) return nothingMatched(targets);
-    const paint = painter(process.stdout);
-    const started = performance.now();
-    const results = await fleet.forEach(members, probe, {
-      onResult: (result) => {
-        const label = result.member.label;
-        if (flags.json === true) {
-          const record = { instance: label, ok: result.status === 'ok', ...result.value };
-          const error = result.status === 'ok' ? {} : { error: reasonOf(result) };
-          process.stdout.write(`${JSON.stringify({ ...record, ...error })}\n`);
-          return;
-        }
-        if (result.value === undefined) {
-          process.stdout.write(`${paint('red', label)}  ${reasonOf(result)}\n`);
-          return;
-        }
-        const value = result.value;
-        const marks = Object.entries(value.extensions)
-          .map(([name, present]) => `${name}:${present ? 'yes' : 'no'}`)
-          .join(' ');
-        process.stdout.write(
-          `${paint('green', label)}  ${value.server}  ${value.status}  ` +
-            `rtt ${value.roundTripMs.toFixed(1)} ms  ${marks}\n`,
-        );
-      },
-    });
-    if (flags.json !== true) {
-      for (const line of summaryLines(results, missing, performance.now() - started)) {
-        process.stderr.write(`${line}\n`);
+  const paint = painter(process.stdout);
+  return fanOut('check', targets, flags, () => ({
+    task: probe,
+    onResult: (result) => {
+      const label = result.member.label;
+      if (flags.json === true) {
+        const record = { instance: label, ok: result.status === 'ok', ...result.value };
+        const error = result.status === 'ok' ? {} : { error: reasonOf(result) };
+        process.stdout.write(`${JSON.stringify({ ...record, ...error })}\n`);
+        return;
       }
-    }
-    await recordRun('check', results, missing);
-    const allOk =
-      missing.length === 0 && results.every((result) => result.status === 'ok');
-    return allOk ? exitCodes.ok : exitCodes.failed;
-  } finally {
-    await fleet.close();
-  }
+      if (result.value === undefined) {
+        process.stdout.write(`${paint('red', label)}  ${reasonOf(result)}\n`);
+        return;
+      }
+      const value = result.value;
+      const marks = Object.entries(value.extensions)
+        .map(([name, present]) => `${name}:${present ? 'yes' : 'no'}`)
+        .join(' ');
+      process.stdout.write(
+        `${paint('green', label)}  ${value.server}  ${value.status}  ` +
+          `rtt ${value.roundTripMs.toFixed(1)} ms  ${marks}\n`,
+      );
+    },
+    summary: () => flags.json !== true,
+  }));
 }
 
 async function probe(host: Host): Promise<Checked> {

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 
 import type { MemberResult } from '../../fleet/fleet.js';
+import type { Host } from '../../host/host.js';
 import type { RunOptions, RunResult } from '../../host/run.js';
-import { exitCodes } from '../exit-codes.js';
+import { fanOut, type FanOutPlan } from '../fan-out.js';
 import { LinePrefixer } from '../lines.js';
 import { Progress } from '../progress.js';
 import { painter } from '../style.js';
-import { outcomeOf, reasonOf, summaryLines } from '../summary.js';
-import { recordRun, selectTargets, type TargetFlags } from '../targets.js';
+import { outcomeOf, reasonOf } from '../summary.js';
+import type { TargetFlags } from '../targets.js';
 import { UsageError } from '../usage-error.js';
 
 /** The flags of `lxd-api exec`. */
@@ -36,32 +37,25 @@ export async function execCommand(
     );
   }
   const options = await runOptions(flags);
-  const { fleet, members, missing } = await selectTargets(targets, flags, {
-    status: ['running'],
-  });
-  try {
-    if (flags.dryRun === true) return dryRun(members.map((member) => member.label));
-    if (members.length === 0 && missing.length === 0) return nothingMatched(targets);
+  const mode =
+    flags.json === true ? 'json' : flags.groupOutput === true ? 'group' : 'lines';
+  const paintOut = painter(process.stdout);
+  const paintErr = painter(process.stderr);
 
-    const started = performance.now();
-    const mode =
-      flags.json === true ? 'json' : flags.groupOutput === true ? 'group' : 'lines';
+  return fanOut('exec', targets, flags, (members, missing): FanOutPlan<RunResult> => {
+    // A single instance's output goes through untouched, as ssh would give it.
     const raw = mode === 'lines' && members.length === 1 && missing.length === 0;
     const progress = new Progress(process.stderr, mode !== 'json' && !raw);
-    const paintOut = painter(process.stdout);
-    const paintErr = painter(process.stderr);
     let done = 0;
     let failures = 0;
+    const run = (host: Host, extra: RunOptions = {}) =>
+      host.run(shape(command), { ...options, ...extra, reject: false });
 
-    const results = await fleet.forEach(
-      members,
-      (host, member) => {
-        if (mode !== 'lines')
-          return host.run(shape(command), { ...options, reject: false });
+    return {
+      task: (host, member) => {
+        if (mode !== 'lines') return run(host);
         if (raw) {
-          return host.run(shape(command), {
-            ...options,
-            reject: false,
+          return run(host, {
             onStdout: (chunk) => process.stdout.write(chunk),
             onStderr: (chunk) => process.stderr.write(chunk),
           });
@@ -75,69 +69,39 @@ export async function execCommand(
             progress.print(process.stderr, lines);
           },
         );
-        return host
-          .run(shape(command), {
-            ...options,
-            reject: false,
-            onStdout: (chunk) => {
-              out.push(chunk);
-            },
-            onStderr: (chunk) => {
-              err.push(chunk);
-            },
-          })
-          .finally(() => {
-            out.flush();
-            err.flush();
-          });
+        return run(host, {
+          onStdout: (chunk) => {
+            out.push(chunk);
+          },
+          onStderr: (chunk) => {
+            err.push(chunk);
+          },
+        }).finally(() => {
+          out.flush();
+          err.flush();
+        });
       },
-      {
-        isOk: (result: RunResult) => result.ok,
-        failFast: flags.failFast === true,
-        onResult: (result) => {
-          done += 1;
-          if (result.status !== 'ok') failures += 1;
-          if (mode === 'json')
-            process.stdout.write(`${JSON.stringify(jsonRecord(result))}\n`);
-          if (mode === 'group')
-            progress.print(process.stdout, groupBlock(result, paintOut));
-          progress.update(`${done}/${members.length} done, ${failures} failed`);
-        },
+      isOk: (result) => result.ok,
+      onResult: (result) => {
+        done += 1;
+        if (result.status !== 'ok') failures += 1;
+        if (mode === 'json')
+          process.stdout.write(`${JSON.stringify(jsonRecord(result))}\n`);
+        if (mode === 'group')
+          progress.print(process.stdout, groupBlock(result, paintOut));
+        progress.update(`${done}/${members.length} done, ${failures} failed`);
       },
-    );
-    progress.done();
-
-    for (const each of missing) {
-      if (mode === 'json') {
-        const record = { instance: each.target, status: 'failed', error: 'not found' };
-        process.stdout.write(`${JSON.stringify(record)}\n`);
-      }
-    }
-    if (!raw || results.some((result) => result.status !== 'ok')) {
-      for (const line of summaryLines(results, missing, performance.now() - started)) {
-        process.stderr.write(`${line}\n`);
-      }
-    }
-    await recordRun('exec', results, missing);
-    const allOk =
-      missing.length === 0 && results.every((result) => result.status === 'ok');
-    return allOk ? exitCodes.ok : exitCodes.failed;
-  } finally {
-    await fleet.close();
-  }
-}
-
-/** Prints what would be touched, one instance a line. */
-export function dryRun(labels: readonly string[]): number {
-  for (const label of labels) process.stdout.write(`${label}\n`);
-  return labels.length === 0 ? exitCodes.noMatch : exitCodes.ok;
-}
-
-/** Says that nothing matched, and returns the exit code for it. */
-export function nothingMatched(targets: readonly string[]): number {
-  const what = targets.length === 0 ? 'the default remote' : targets.join(' ');
-  process.stderr.write(`lxd-api: no instance matched ${what}\n`);
-  return exitCodes.noMatch;
+      finished: () => {
+        progress.done();
+        if (mode !== 'json') return;
+        for (const each of missing) {
+          const record = { instance: each.target, status: 'failed', error: 'not found' };
+          process.stdout.write(`${JSON.stringify(record)}\n`);
+        }
+      },
+      summary: (results) => !raw || results.some((result) => result.status !== 'ok'),
+    };
+  });
 }
 
 // One argument after `--` is a shell string; several are an argv.

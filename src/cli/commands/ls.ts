@@ -1,6 +1,6 @@
 import { exitCodes } from '../exit-codes.js';
 import { selectTargets, type TargetFlags } from '../targets.js';
-import { dryRun, nothingMatched } from './exec.js';
+import { dryRun, nothingMatched } from '../fan-out.js';
 
 /** `lxd-api ls [TARGETS]`: the instances, with remote, project, status, type, location. */
 export async function lsCommand(

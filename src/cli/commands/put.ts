@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
 
-import { exitCodes } from '../exit-codes.js';
-import { reasonOf, summaryLines } from '../summary.js';
-import { recordRun, selectTargets, type TargetFlags } from '../targets.js';
+import { fanOut } from '../fan-out.js';
+import { reportTransfer } from '../transfer-report.js';
+import type { TargetFlags } from '../targets.js';
 import { UsageError } from '../usage-error.js';
-import { dryRun, nothingMatched } from './exec.js';
 
 /** The flags of `lxd-api put`. */
 export interface PutFlags extends TargetFlags {
@@ -27,7 +26,6 @@ export async function putCommand(
   }
   const local = args[0] ?? '';
   const remotePath = args.at(-1) ?? '';
-  const targets = args.slice(1, -1);
   const isDir = await localKind(local);
   if (isDir && flags.recursive !== true) {
     throw new UsageError(`${local} is a directory; add --recursive to copy the tree.`);
@@ -35,53 +33,23 @@ export async function putCommand(
   const mode = flags.mode === undefined ? undefined : parseMode(flags.mode);
   const owner = parseOwner(flags.owner);
 
-  const { fleet, members, missing } = await selectTargets(targets, flags, {
-    status: ['running'],
-  });
-  try {
-    if (flags.dryRun === true) return dryRun(members.map((member) => member.label));
-    if (members.length === 0 && missing.length === 0) return nothingMatched(targets);
-    const started = performance.now();
-    const results = await fleet.forEach(
-      members,
-      async (host) => {
-        if (isDir) return host.putTree(local, remotePath);
-        return host.putFile(local, remotePath, {
+  return fanOut('put', args.slice(1, -1), flags, () => ({
+    task: async (host) => {
+      if (isDir) await host.putTree(local, remotePath);
+      else {
+        await host.putFile(local, remotePath, {
           ...(mode === undefined ? {} : { mode }),
           ...owner,
           ...(flags.parents === true ? { createParents: true } : {}),
           ...(flags.atomic === true ? { atomic: true } : {}),
         });
-      },
-      {
-        failFast: flags.failFast === true,
-        onResult: (result) => {
-          const ok = result.status === 'ok';
-          if (flags.json === true) {
-            const record = {
-              instance: result.member.label,
-              ok,
-              path: remotePath,
-              durationMs: Math.round(result.durationMs),
-              error: ok ? null : reasonOf(result),
-            };
-            process.stdout.write(`${JSON.stringify(record)}\n`);
-          } else if (!ok) {
-            process.stderr.write(`${result.member.label}: ${reasonOf(result)}\n`);
-          }
-        },
-      },
-    );
-    for (const line of summaryLines(results, missing, performance.now() - started)) {
-      process.stderr.write(`${line}\n`);
-    }
-    await recordRun('put', results, missing);
-    const allOk =
-      missing.length === 0 && results.every((result) => result.status === 'ok');
-    return allOk ? exitCodes.ok : exitCodes.failed;
-  } finally {
-    await fleet.close();
-  }
+      }
+      return remotePath;
+    },
+    onResult: (result) => {
+      reportTransfer(result, flags.json === true, false);
+    },
+  }));
 }
 
 /**
