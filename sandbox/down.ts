@@ -1,5 +1,5 @@
 import { csvNames, type Client } from './client.js';
-import { httpsMarkKey, poolName, trustName } from './layout.js';
+import { benchProjectName, httpsMarkKey, poolName, trustName } from './layout.js';
 import { say } from './log.js';
 import { sandboxProjects } from './server.js';
 import type { ServerKind } from './servers.js';
@@ -10,23 +10,9 @@ export async function removeServerObjects(
   admin: Client,
 ): Promise<void> {
   const projects = csvNames(await admin(['project', 'list', '--format', 'csv']));
-  for (const { name: project } of sandboxProjects) {
-    if (!projects.has(project)) continue;
-    const instances = csvNames(
-      await admin(['list', '--format', 'csv', '-c', 'n', '--project', project]),
-    );
-    for (const name of instances) {
-      await admin(['delete', '--force', name, '--project', project]);
-    }
-    const images = csvNames(
-      await admin(['image', 'list', '--format', 'csv', '-c', 'f', '--project', project]),
-    );
-    for (const fingerprint of images) {
-      await admin(['image', 'delete', fingerprint, '--project', project]);
-    }
-    await restoreHttpsAddress(kind, admin, project);
-    await admin(['project', 'delete', project]);
-    say(kind.name, `deleted project ${project} (${instances.size} instances)`);
+  const ours = [...sandboxProjects.map((project) => project.name), benchProjectName];
+  for (const project of ours) {
+    if (projects.has(project)) await removeProject(kind, admin, project);
   }
 
   const pools = csvNames(await admin(['storage', 'list', '--format', 'csv']));
@@ -42,6 +28,29 @@ export async function removeServerObjects(
     await admin(['config', 'trust', 'remove', entry.fingerprint]);
   }
   say(kind.name, `removed trusted client certificates named ${trustName}`);
+}
+
+/** Deletes one of the sandbox's projects with its instances and images. */
+export async function removeProject(
+  kind: ServerKind,
+  admin: Client,
+  project: string,
+): Promise<void> {
+  const instances = csvNames(
+    await admin(['list', '--format', 'csv', '-c', 'n', '--project', project]),
+  );
+  for (const name of instances) {
+    await admin(['delete', '--force', name, '--project', project]);
+  }
+  const images = csvNames(
+    await admin(['image', 'list', '--format', 'csv', '-c', 'f', '--project', project]),
+  );
+  for (const fingerprint of images) {
+    await admin(['image', 'delete', fingerprint, '--project', project]);
+  }
+  await restoreHttpsAddress(kind, admin, project);
+  await admin(['project', 'delete', project]);
+  say(kind.name, `deleted project ${project} (${instances.size} instances)`);
 }
 
 // Unsets the HTTPS address only when the sandbox set it and nobody changed it since.

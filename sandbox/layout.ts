@@ -13,6 +13,12 @@ export const instanceNames = ['web-1', 'web-2', 'db-1'] as const;
 /** Beside the busybox containers: one of Debian with sudo, GNU coreutils and tar. */
 export const sudoInstanceName = 'deb-1';
 export const otherInstanceNames = ['other-1'] as const;
+/**
+ * A project of busybox containers `bench-1` … `bench-N` for the benchmarks' fan-out,
+ * made by `npm run bench` on first use: kept out of the tests' projects, whose
+ * instance lists the tests check. `--down` removes it with the rest.
+ */
+export const benchProjectName = 'lxd-api-bench';
 
 /** The sandbox's images, by the alias each has in the projects that hold it. */
 export const imageAliases = {

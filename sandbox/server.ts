@@ -16,7 +16,7 @@ import type { ServerKind } from './servers.js';
 import type { ImageFiles } from './split-image.js';
 
 /** One container of the sandbox, and the image it is launched from. */
-interface Container {
+export interface Container {
   readonly name: string;
   readonly image: ImageName;
 }
@@ -58,17 +58,8 @@ export async function ensureServer(
     say(kind.name, `created storage pool ${poolName} (dir)`);
   }
 
-  const projects = csvNames(await admin(['project', 'list', '--format', 'csv']));
-  for (const project of sandboxProjects) {
-    // The CLI marks the default project as "default (current)" in csv output.
-    const exists =
-      projects.has(project.name) || projects.has(`${project.name} (current)`);
-    if (!exists) {
-      await admin(['project', 'create', project.name]);
-      say(kind.name, `created project ${project.name}`);
-    }
-    await ensureRootDisk(kind, admin, project.name);
-  }
+  for (const project of sandboxProjects)
+    await ensureProjectExists(kind, admin, project.name);
 
   const address = await ensureHttpsAddress(kind, admin);
 
@@ -77,6 +68,32 @@ export async function ensureServer(
     await ensureContainers(kind, admin, project.name, project.containers);
   }
   return address;
+}
+
+/**
+ * Brings one more project of the sandbox's (the benchmarks') to the wanted state on
+ * a server whose sandbox is up: the project with its root disk on the sandbox's
+ * pool, its images, and its containers running.
+ */
+export async function ensureProject(
+  kind: ServerKind,
+  admin: Client,
+  images: ImageBuilds,
+  project: { readonly name: string; readonly containers: readonly Container[] },
+): Promise<void> {
+  await ensureProjectExists(kind, admin, project.name);
+  await ensureImages(kind, admin, project.name, images, project.containers);
+  await ensureContainers(kind, admin, project.name, project.containers);
+}
+
+async function ensureProjectExists(kind: ServerKind, admin: Client, project: string) {
+  const projects = csvNames(await admin(['project', 'list', '--format', 'csv']));
+  // The CLI marks the default project as "default (current)" in csv output.
+  if (!projects.has(project) && !projects.has(`${project} (current)`)) {
+    await admin(['project', 'create', project]);
+    say(kind.name, `created project ${project}`);
+  }
+  await ensureRootDisk(kind, admin, project);
 }
 
 async function ensureRootDisk(kind: ServerKind, admin: Client, project: string) {
