@@ -29,8 +29,19 @@
 // closes, since its TLS close_notify after the last answer would be a turn, and
 // each test has a proxy of its own. Both sides have Nagle's algorithm off, so the
 // proxy holds nothing back.
+//
+// With a one-way delay (the benchmarks' use), every chunk leaves the proxy that
+// many milliseconds after it came, in order, each direction on its own, so that a
+// chosen round-trip time sits between client and server. A new connection's first
+// client bytes leave no earlier than three one-way delays after it was accepted:
+// the kernel answers the client's SYN at once, and the TCP handshake that a real
+// link would charge (SYN, SYN-ACK, then the first bytes) must be charged here. The
+// turns are then counted as the client sees them: its bytes when they come, the
+// server's when they are delivered to it.
 import { once } from 'node:events';
 import { createServer, connect, isIPv4, type Server, type Socket } from 'node:net';
+
+import { delayLine, type DelayLine } from './delay-line.js';
 
 /** What the proxy has counted since it started or was last reset. */
 export interface TurnCounts {
@@ -42,11 +53,24 @@ export interface TurnCounts {
 interface Flight {
   readonly connection: number;
   readonly from: 'client' | 'server';
+  /** Milliseconds from the last reset to the flight's first bytes. */
+  readonly at: number;
   bytes: number;
+}
+
+/** Options of a turn-counting proxy. */
+export interface ProxyOptions {
+  /** Milliseconds added to each direction; 0 (the default) relays at once. */
+  readonly oneWayDelay?: number;
 }
 
 /** A loopback TCP proxy to one target that counts connections and client turns. */
 export class TurnCountingProxy {
+  /**
+   * Milliseconds added to each direction. Change it only while no bytes are in
+   * flight: a chunk already held keeps the delay it was given.
+   */
+  oneWayDelay: number;
   readonly #target: { readonly host: string; readonly port: number };
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
@@ -54,14 +78,19 @@ export class TurnCountingProxy {
   #connections = 0;
   #clientTurns = 0;
   #flights: Flight[] = [];
+  #since = performance.now();
 
-  private constructor(target: { host: string; port: number }) {
+  private constructor(target: { host: string; port: number }, options: ProxyOptions) {
     this.#target = target;
+    this.oneWayDelay = options.oneWayDelay ?? 0;
   }
 
   /** Starts a proxy on 127.0.0.1, port 0, to `target` (`host:port`, on loopback). */
-  static async start(target: string): Promise<TurnCountingProxy> {
-    const proxy = new TurnCountingProxy(parseLoopback(target));
+  static async start(
+    target: string,
+    options: ProxyOptions = {},
+  ): Promise<TurnCountingProxy> {
+    const proxy = new TurnCountingProxy(parseLoopback(target), options);
     const server = createServer({ allowHalfOpen: true }, (client) => {
       proxy.#relay(client);
     });
@@ -85,12 +114,17 @@ export class TurnCountingProxy {
   }
 
   /**
-   * The bytes relayed since the last reset, one line a flight (`#1 client 364 B`,
-   * `#1 server 961 B`, …): what an assertion on the counts shows when it fails.
+   * The bytes relayed since the last reset, one line a flight (`#1 client 364 B
+   * +0.1 ms`, `#1 server 961 B +2.3 ms`, …): what an assertion on the counts shows
+   * when it fails. Server flights are timed as delivered to the client.
    */
   get transcript(): string {
     return this.#flights
-      .map((flight) => `#${flight.connection} ${flight.from} ${flight.bytes} B`)
+      .map(
+        (flight) =>
+          `#${flight.connection} ${flight.from} ${flight.bytes} B ` +
+          `+${flight.at.toFixed(1)} ms`,
+      )
       .join('\n');
   }
 
@@ -99,6 +133,7 @@ export class TurnCountingProxy {
     this.#connections = 0;
     this.#clientTurns = 0;
     this.#flights = [];
+    this.#since = performance.now();
   }
 
   /** Stops listening and cuts every connection, both sides. */
@@ -125,54 +160,57 @@ export class TurnCountingProxy {
     client.setNoDelay(true);
     let last: 'client' | 'server' | undefined;
 
-    this.#track(client, upstream);
-    this.#track(upstream, client);
     const seen = (from: 'client' | 'server', bytes: number) => {
       if (from === 'client' && last !== 'client') this.#clientTurns += 1;
       const flight = this.#flights.at(-1);
       if (flight?.connection === connection && flight.from === from) {
         flight.bytes += bytes;
       } else {
-        this.#flights.push({ connection, from, bytes });
+        this.#flights.push({
+          connection,
+          from,
+          at: performance.now() - this.#since,
+          bytes,
+        });
       }
       last = from;
     };
-    forward(client, upstream, (bytes) => {
-      seen('client', bytes);
+    const delay = () => this.oneWayDelay;
+    const toServer = delayLine(client, upstream, {
+      delay,
+      notBefore: performance.now() + 3 * this.oneWayDelay,
+      arrived: (bytes) => {
+        seen('client', bytes);
+      },
     });
-    forward(upstream, client, (bytes) => {
-      seen('server', bytes);
+    const toClient = delayLine(upstream, client, {
+      delay,
+      notBefore: 0,
+      delivered: (bytes) => {
+        seen('server', bytes);
+      },
     });
+    this.#track(client, upstream, toServer);
+    this.#track(upstream, client, toClient);
   }
 
   // Either side's failure or close takes the other down: the proxy must look to
-  // the client like the server itself.
-  #track(socket: Socket, peer: Socket): void {
+  // the client like the server itself. A side that closed cleanly takes its peer
+  // down only once the bytes it sent have been delivered.
+  #track(socket: Socket, peer: Socket, line: DelayLine): void {
     this.#sockets.add(socket);
     socket.on('error', () => {
       peer.destroy();
     });
-    socket.once('close', () => {
+    socket.once('close', (hadError: boolean) => {
       this.#sockets.delete(socket);
-      peer.destroy();
+      if (hadError) peer.destroy();
+      else
+        line.afterFlush(() => {
+          peer.destroy();
+        });
     });
   }
-}
-
-/** Relays `from` to `to` with backpressure, calling `seen` before each chunk goes. */
-function forward(from: Socket, to: Socket, seen: (bytes: number) => void): void {
-  from.on('data', (chunk: Buffer) => {
-    seen(chunk.length);
-    if (!to.write(chunk)) {
-      from.pause();
-      to.once('drain', () => {
-        from.resume();
-      });
-    }
-  });
-  from.once('end', () => {
-    to.end();
-  });
 }
 
 function parseLoopback(target: string): { host: string; port: number } {

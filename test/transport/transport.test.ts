@@ -347,10 +347,10 @@ describe('RemoteTransport connections', () => {
 
       // Read to the end, then the next request at once, as connect() after
       // connect() does: no turn of the event loop between them.
-      const first = await (await transport.request(get('/1.0/instances/c1'))).body.json();
-      const second = await (
-        await transport.request(get('/1.0/instances/c2'))
-      ).body.json();
+      const one = await transport.request(get('/1.0/instances/c1'));
+      const first: unknown = await one.body.json();
+      const two = await transport.request(get('/1.0/instances/c2'));
+      const second: unknown = await two.body.json();
 
       assert.deepEqual([first, second], [{ n: 1 }, { n: 2 }]);
       assert.equal(server.connections, 1);
