@@ -1,0 +1,225 @@
+// `npm run bench`: lxd-api against `lxc` and `incus` on the sandbox's real servers,
+// through a delay proxy on loopback, at a chosen round-trip time. Prints a table,
+// writes bench/results/latest.json and the chart bench/results/exec-latency.svg.
+import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import type { SandboxDescription } from '../sandbox/description.js';
+import { benchProjectName } from '../sandbox/layout.js';
+import { fullPlan, quickPlan, type Plan } from './plan.js';
+import { execLatencyChart } from './report/svg.js';
+import { sweepOf } from './report/pairs.js';
+import { resultTables } from './report/table.js';
+import { judge } from './report/verdicts.js';
+import type { BenchResults, Measurement } from './results.js';
+import { makeRig, type Rig } from './rig.js';
+import { runServer } from './run-server.js';
+import { measureStartup } from './scenarios/cli.js';
+import { smallBytes } from './scenarios/files.js';
+import { calibrateProxy } from './setup/calibrate.js';
+import {
+  ensureFanOutInstances,
+  removeFanOutInstances,
+} from './setup/fan-out-instances.js';
+import { prepareLocalFiles } from './setup/local-files.js';
+
+const usage = `usage: npm run bench [-- --quick | --remove-instances]
+
+Measures lxd-api against lxc and incus on the sandbox's servers (npm run sandbox),
+through a delay proxy on loopback at 0 and 26 ms round trip, with an exec sweep up
+to 100 ms. About ten minutes; --quick measures every scenario a few times.
+
+  --quick              a short run, for a look
+  --remove-instances   delete the fan-out's containers (project ${benchProjectName})`;
+
+const root = resolve(import.meta.dirname, '..');
+const benchDir = join(root, '.sandbox', 'bench');
+const resultsDir = join(root, 'bench', 'results');
+
+async function main(argv: readonly string[]): Promise<void> {
+  const known = ['--quick', '--remove-instances', '--help', '-h'];
+  const unknown = argv.filter((arg) => !known.includes(arg));
+  if (argv.includes('--help') || argv.includes('-h') || unknown.length > 0) {
+    console.log(unknown.length > 0 ? `unknown ${unknown.join(' ')}\n${usage}` : usage);
+    if (unknown.length > 0) process.exitCode = 2;
+    return;
+  }
+  if (argv.includes('--remove-instances')) {
+    for (const kind of ['lxd', 'incus'] as const) {
+      const removed = await removeFanOutInstances(kind);
+      console.log(`[${kind}] ${removed ? 'removed' : 'found no'} ${benchProjectName}`);
+    }
+    return;
+  }
+
+  const plan = argv.includes('--quick') ? quickPlan : fullPlan;
+  const started = performance.now();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const servers = await sandboxServers();
+  const biggest = Math.max(...plan.fanOutSizes);
+  say(`fan-out containers bench-1 … bench-${biggest} in project ${benchProjectName}`);
+  const kinds = servers.map((server) => server.kind);
+  await Promise.all(kinds.map((kind) => ensureFanOutInstances(kind, biggest)));
+  const local = await prepareLocalFiles(
+    benchDir,
+    [smallBytes, plan.largeFileBytes, plan.sampleFileBytes],
+    [plan.treeFiles, plan.sampleTreeFiles],
+  );
+  const proxyRttMs = await calibrateProxy(plan.sweep);
+  say(`proxy round trips, nominal: measured ${JSON.stringify(proxyRttMs)}`);
+
+  const rigs: Rig[] = [];
+  for (const server of servers) rigs.push(await makeRig(server, benchDir));
+  const stateDir = join(benchDir, 'state');
+  await mkdir(stateDir, { recursive: true });
+  try {
+    const measurements: Measurement[] = [];
+    const versions: Record<string, string> = {};
+    for (const rig of rigs) {
+      const done = await runServer({
+        rig,
+        plan,
+        local,
+        stateDir,
+        fanOutProject: benchProjectName,
+        report: (each) => {
+          say(progressLine(each));
+        },
+      });
+      measurements.push(...done.measurements);
+      versions[rig.kind] = `${rig.server.title} ${done.version}`;
+    }
+    const [first] = rigs;
+    if (first === undefined) throw new Error('no server to measure');
+    const instance = first.server.instances[0] ?? '';
+    const startup = await measureStartup(first, instance, stateDir, plan.clientRuns);
+    say(`CLI start-up: ${JSON.stringify(startup)}`);
+
+    const partial = {
+      meta: {
+        date: new Date().toISOString(),
+        quick: plan.quick,
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        servers: versions,
+        proxyRttMs,
+        durationS: Math.round((performance.now() - started) / 1000),
+        loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+        notes: await notes(plan),
+      },
+      measurements,
+      startup,
+    };
+    const results: BenchResults = {
+      ...partial,
+      verdicts: judge(partial, {
+        bytes: plan.largeFileBytes,
+        sampleBytes: plan.sampleFileBytes,
+        files: plan.treeFiles,
+        sampleFiles: plan.sampleTreeFiles,
+      }),
+    };
+    await writeResults(results, plan);
+    printReport(results);
+  } finally {
+    await Promise.all(rigs.map((rig) => rig.proxy.close()));
+  }
+}
+
+async function sandboxServers() {
+  const file = join(root, '.sandbox', 'sandbox.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`The sandbox is not set up (${file} is missing): npm run sandbox`);
+  }
+  const description = JSON.parse(text) as SandboxDescription;
+  return Object.values(description.servers);
+}
+
+async function writeResults(results: BenchResults, plan: Plan): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(
+    join(resultsDir, 'latest.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
+  await writeFile(
+    join(resultsDir, 'exec-latency.svg'),
+    execLatencyChart(
+      sweepOf(results),
+      results.meta.servers,
+      `medians of ${plan.execRuns} runs (lxd-api) and ${plan.clientRuns} (clients), ` +
+        `through a delay proxy on loopback, ${results.meta.date.slice(0, 10)}`,
+    ),
+  );
+}
+
+function printReport(results: BenchResults): void {
+  console.log(`\n${resultTables(results)}\n`);
+  console.log('Targets:\n');
+  for (const verdict of results.verdicts) {
+    const mark =
+      verdict.met === undefined ? 'not measured' : verdict.met ? 'met' : 'MISSED';
+    console.log(`- [${verdict.server}] ${verdict.target}: ${mark}, ${verdict.figure}`);
+  }
+  const { durationS, loadAverage, proxyRttMs, cpus: processors } = results.meta;
+  console.log(
+    `\nRound trips through the proxy, measured: ${JSON.stringify(proxyRttMs)}. Load ` +
+      `average ${loadAverage.start.toFixed(1)} at the start and ` +
+      `${loadAverage.end.toFixed(1)} at the end, on ${processors} processors.`,
+  );
+  console.log(
+    `Wrote ${join(resultsDir, 'latest.json')} and exec-latency.svg in ${durationS} s.`,
+  );
+}
+
+function progressLine(measurement: Measurement): string {
+  const { counts } = measurement;
+  const what = measurement.files ?? measurement.bytes ?? '';
+  return (
+    `[${measurement.server}] ${measurement.scenario}${what === '' ? '' : ` ${what}`} ` +
+    `@${measurement.rttMs} ms, ${measurement.tool}: ${measurement.medianMs} ms, ` +
+    `${counts.roundTrips} round trips (${counts.connections} TCP, ${counts.turns} turns)`
+  );
+}
+
+// What a reader of the results should know about this run.
+async function notes(plan: Plan): Promise<string[]> {
+  const debugging = await daemonsWithDebug();
+  return [
+    `runs: exec true ${plan.execRuns}, other operations ${plan.runs}, ` +
+      `clients ${plan.clientRuns}, ` +
+      `fan-out ${plan.fanOutRuns}, large files and trees ${plan.bulkRuns}`,
+    `round trips counted = client turns + TCP connections (each a handshake)`,
+    `fan-out at the fleet's default bound of 16 instances at once`,
+    debugging.length === 0
+      ? 'servers without --debug or --verbose'
+      : `servers WITH debug logging: ${debugging.join(', ')}`,
+  ];
+}
+
+// The daemons' command lines, from /proc: a server logging every request is slower.
+async function daemonsWithDebug(): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const [program = '', ...args] = argv.split('\0');
+    if (!/(^|\/)(lxd|incusd)$/.test(program)) continue;
+    const verbose = args.some((arg) => arg === '--debug' || arg === '--verbose');
+    if (verbose) found.push(program);
+  }
+  return found;
+}
+
+function say(text: string): void {
+  console.log(`[bench] ${text}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error('bench: failed', error);
+  process.exitCode = 1;
+});
