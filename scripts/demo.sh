@@ -10,7 +10,7 @@ export LXD_API_STATE_DIR="$PWD/.sandbox/state"
 
 lxd_api() {
   printf '\n\033[1m$ lxd-api %s\033[0m\n' "$*"
-  node dist/src/cli/main.js "$@"
+  node dist/cli/lxd-api.js "$@"
 }
 
 lxd_api ls lxd: incus:

@@ -9,7 +9,7 @@ import { measure, median, round } from '../measure.js';
 import type { Measurement, StartupMeasurement } from '../results.js';
 import type { Rig } from '../rig.js';
 
-const main = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+const main = resolve(import.meta.dirname, '../../dist/cli/lxd-api.js');
 
 // Loaded with --import before the CLI's first module, it notes when it was loaded
 // and when undici creates the first request, as epoch milliseconds, into a file.

@@ -8,6 +8,7 @@ import { CommandInputError } from '../host/command.js';
 import { describeError } from './describe-error.js';
 import { exitCodeHelp, exitCodes } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
+import { packageVersion } from './version.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .description(
       'Run commands and move files on LXD and Incus instances, straight over their REST API.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--debug', 'log every request with its timing, and show stack traces')
     .addHelpText('after', `\n${targetHelp}\n\n${exitCodeHelp}`)
     .exitOverride()

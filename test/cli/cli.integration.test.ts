@@ -198,6 +198,15 @@ describe('lxd-api', () => {
     }
   });
 
+  test('prints the version of the package with --version and exits 0', async () => {
+    const manifest = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'),
+    ) as { version: string };
+    const { code, stdout } = await lxdApi(['--version']);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${manifest.version}\n`);
+  });
+
   test('exits 3 when nothing matches', async () => {
     const { code, stderr } = await lxdApi(['exec', 'lxd:zzz-*', '--', 'true']);
     assert.equal(code, 3);

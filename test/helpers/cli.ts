@@ -7,7 +7,7 @@ import { execa } from 'execa';
 
 import { sandboxEnv } from './sandbox.js';
 
-const binary = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+const binary = resolve(import.meta.dirname, '../../dist/cli/lxd-api.js');
 
 /** A state folder of its own, so that --retry-failed sees only this test's runs. */
 export function stateDir(): string {
