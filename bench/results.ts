@@ -61,6 +61,8 @@ export const scenarios = {
   'fan-out-3': 'fan-out of `true` over 3',
   'fan-out-10': 'fan-out of `true` over 10',
   'fan-out-30': 'fan-out of `true` over 30',
+  'fan-out-stat-1': 'stat of / on 1 (control)',
+  'fan-out-stat-30': 'fan-out of stat of / over 30 (control)',
   'put-small': 'put 100 B',
   'get-small': 'get 100 B',
   'put-large': 'put large file',

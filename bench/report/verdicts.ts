@@ -209,6 +209,22 @@ class Judge {
         ? ''
         : `; at 0 ms the processors were ${percent(busy.machineBusy)} busy during ` +
           `it, ${percent(busy.ours)} with this process (client and proxy)`;
+    const control = [0, wan]
+      .map((rtt) => ({
+        rtt,
+        many: this.#ours('fan-out-stat-30', rtt),
+        one: this.#ours('fan-out-stat-1', rtt),
+      }))
+      .filter(({ many, one }) => many !== undefined && one !== undefined)
+      .map(
+        ({ rtt, many, one }) =>
+          `${((many?.medianMs ?? 0) / (one?.medianMs ?? 1)).toFixed(2)}× at ${rtt} ms`,
+      );
+    const controlNote =
+      control.length === 0
+        ? ''
+        : `; control, a stat over 30 against one, which starts no process: ` +
+          control.join(', ');
     return {
       ...this.#verdict(target),
       met: ratios.every((each) => each < 2),
@@ -219,7 +235,9 @@ class Judge {
               `${(ratios[index] ?? 0).toFixed(2)}× at ${rtt} ms ` +
               `(${ms(fan?.medianMs ?? 0)} against ${ms(one?.medianMs ?? 0)} ms)`,
           )
-          .join('; ') + load,
+          .join('; ') +
+        load +
+        controlNote,
     };
   }
 

@@ -1,5 +1,10 @@
 // Fan-out: `true` on 3, 10 and 30 instances at once through one fleet, whose
 // remote is connected and listed already, at the fleet's default bound of 16.
+//
+// Beside it, a control that starts no process in the instances: a stat of `/`
+// (one request each) on one instance and on the largest set. Where `true` over
+// many instances is slow and the control is not, the time went into the
+// server's starting of processes, not into the client or the link.
 import type { Fleet, FleetMember } from '../../src/fleet/fleet.js';
 import { measure } from '../measure.js';
 import type { Measurement, ScenarioId } from '../results.js';
@@ -27,7 +32,7 @@ export async function measureFanOut(
       if (chosen.length !== size) {
         throw new Error(`The fan-out found ${chosen.length} of ${size} instances.`);
       }
-      const scenario = `fan-out-${size}` as ScenarioId;
+      const scenario = `fan-out-${String(size)}` as ScenarioId;
       const subject = { scenario, tool: 'lxd-api', server: rig.kind, rttMs } as const;
       const run = async () => {
         const results = await fleet.exec(chosen, 'true');
@@ -37,6 +42,25 @@ export async function measureFanOut(
           throw new Error(
             `The fan-out failed on ${failed.length} instances, ${one?.member.label} ` +
               `with ${one?.status}: ${String(one?.error)}`,
+          );
+        }
+      };
+      const stats = () => connection.transport.stats;
+      measured.push(await measure(subject, rig.proxy, { run, stats }, runs));
+    }
+
+    const largest = Math.max(...sizes);
+    for (const size of [1, largest]) {
+      const wanted = new Set(benchNames(size));
+      const chosen = members.filter((member) => wanted.has(member.instance.name));
+      const scenario = `fan-out-stat-${String(size)}` as ScenarioId;
+      const subject = { scenario, tool: 'lxd-api', server: rig.kind, rttMs } as const;
+      const run = async () => {
+        const results = await fleet.forEach(chosen, (host) => host.stat('/'));
+        const failed = results.find((result) => result.status !== 'ok');
+        if (failed !== undefined) {
+          throw new Error(
+            `The stat failed on ${failed.member.label}: ${String(failed.error)}`,
           );
         }
       };
