@@ -1,6 +1,7 @@
 // `npm run bench`: lxd-api against `lxc` and `incus` on the sandbox's real servers,
 // through a delay proxy on loopback, at a chosen round-trip time. Prints a table,
-// writes bench/results/latest.json and the chart bench/results/exec-latency.svg.
+// writes bench/results/latest.json, the chart bench/results/exec-latency.svg and
+// the README's benchmark section.
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { SandboxDescription } from '../sandbox/description.js';
 import { benchProjectName } from '../sandbox/layout.js';
 import { fullPlan, quickPlan, type Plan } from './plan.js';
+import { updateReadme } from './report/readme.js';
 import { execLatencyChart } from './report/svg.js';
 import { sweepOf } from './report/pairs.js';
 import { resultTables } from './report/table.js';
@@ -122,6 +124,7 @@ async function main(argv: readonly string[]): Promise<void> {
       }),
     };
     await writeResults(results, plan);
+    await updateReadme(join(root, 'README.md'), results);
     printReport(results);
   } finally {
     await Promise.all(rigs.map((rig) => rig.proxy.close()));
@@ -172,7 +175,8 @@ function printReport(results: BenchResults): void {
       `${loadAverage.end.toFixed(1)} at the end, on ${processors} processors.`,
   );
   console.log(
-    `Wrote ${join(resultsDir, 'latest.json')} and exec-latency.svg in ${durationS} s.`,
+    `Wrote ${join(resultsDir, 'latest.json')}, exec-latency.svg and the README's ` +
+      `benchmark section in ${durationS} s.`,
   );
 }
 

@@ -212,8 +212,8 @@ class Judge {
     const control = [0, wan]
       .map((rtt) => ({
         rtt,
-        many: this.#ours('fan-out-stat-30', rtt),
-        one: this.#ours('fan-out-stat-1', rtt),
+        many: this.#ours('fan-out-get-30', rtt),
+        one: this.#ours('fan-out-get-1', rtt),
       }))
       .filter(({ many, one }) => many !== undefined && one !== undefined)
       .map(
@@ -223,7 +223,7 @@ class Judge {
     const controlNote =
       control.length === 0
         ? ''
-        : `; control, a stat over 30 against one, which starts no process: ` +
+        : `; control, an instance read over 30 against one, which starts nothing in them: ` +
           control.join(', ');
     return {
       ...this.#verdict(target),

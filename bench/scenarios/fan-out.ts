@@ -1,10 +1,12 @@
 // Fan-out: `true` on 3, 10 and 30 instances at once through one fleet, whose
 // remote is connected and listed already, at the fleet's default bound of 16.
 //
-// Beside it, a control that starts no process in the instances: a stat of `/`
-// (one request each) on one instance and on the largest set. Where `true` over
-// many instances is slow and the control is not, the time went into the
-// server's starting of processes, not into the client or the link.
+// Beside it, a control that starts nothing in the instances: a read of each
+// instance's record (`GET /1.0/instances/NAME`, one request each) on one instance
+// and on the largest set. A stat would not do: the files API starts a helper
+// process in the instance, as exec does. Where `true` over many instances is slow
+// and the control is not, the time went into the server's starting of processes,
+// not into the client or the link.
 import type { Fleet, FleetMember } from '../../src/fleet/fleet.js';
 import { measure } from '../measure.js';
 import type { Measurement, ScenarioId } from '../results.js';
@@ -53,14 +55,16 @@ export async function measureFanOut(
     for (const size of [1, largest]) {
       const wanted = new Set(benchNames(size));
       const chosen = members.filter((member) => wanted.has(member.instance.name));
-      const scenario = `fan-out-stat-${String(size)}` as ScenarioId;
+      const scenario = `fan-out-get-${String(size)}` as ScenarioId;
       const subject = { scenario, tool: 'lxd-api', server: rig.kind, rttMs } as const;
       const run = async () => {
-        const results = await fleet.forEach(chosen, (host) => host.stat('/'));
+        const results = await fleet.forEach(chosen, (host) =>
+          host.api.instance(host.name),
+        );
         const failed = results.find((result) => result.status !== 'ok');
         if (failed !== undefined) {
           throw new Error(
-            `The stat failed on ${failed.member.label}: ${String(failed.error)}`,
+            `The instance read failed on ${failed.member.label}: ${String(failed.error)}`,
           );
         }
       };
