@@ -49,8 +49,10 @@ export function summaryLines(
     `${count('could not connect')} could not connect`,
   ];
   if (count('skipped') > 0) parts.push(`${count('skipped')} skipped`);
+  const total = results.length + missing.length;
   const lines = [
-    `${parts.join(', ')} (${results.length} instances, ${seconds(elapsedMs)})`,
+    `${parts.join(', ')} (${total} ${total === 1 ? 'instance' : 'instances'}, ` +
+      `${seconds(elapsedMs)})`,
   ];
 
   for (const result of results) {
