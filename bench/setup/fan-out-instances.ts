@@ -9,6 +9,8 @@ import { benchProjectName, sandboxPaths } from '../../sandbox/layout.js';
 import { ensureProject, type ImageBuilds } from '../../sandbox/server.js';
 import { servers, type ServerKind } from '../../sandbox/servers.js';
 
+let busyboxBuild: ReturnType<typeof buildBusyboxImage> | undefined;
+
 /** The fan-out's containers on a server, made and started where missing. */
 export async function ensureFanOutInstances(
   kind: ServerKind['name'],
@@ -17,7 +19,9 @@ export async function ensureFanOutInstances(
   const names = benchNames(count);
   const paths = sandboxPaths(resolve(import.meta.dirname, '../..'));
   const images: ImageBuilds = {
-    busybox: () => buildBusyboxImage(paths.image),
+    // One build for both servers, which are set up at the same time: two would
+    // each take the other's build folder for one left by an interrupted run.
+    busybox: () => (busyboxBuild ??= buildBusyboxImage(paths.image)),
     debian: () => Promise.reject(new Error('the fan-out needs no Debian image')),
   };
   const server = serverKind(kind);
