@@ -34,8 +34,11 @@ export interface ExecIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly input?: ExecInput;
-  /** Called with the operation id as soon as the server has started the command. */
-  readonly onStart?: (operation: string) => void;
+  /**
+   * Called with the operation id as soon as the server has started the command,
+   * and with the cluster member the server says runs it (`location`), if any.
+   */
+  readonly onStart?: (operation: string, location: string | undefined) => void;
 }
 
 /** How a recorded exec ended. */
@@ -50,6 +53,8 @@ export interface ExecOutcome {
 /** An operation as the server describes it. */
 export interface Operation {
   readonly id: string;
+  /** The cluster member that runs it; `none` or empty outside a cluster. */
+  readonly location?: string;
   readonly status: string;
   readonly status_code: number;
   readonly err: string;
@@ -75,8 +80,15 @@ export async function execRecorded(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const operation = await start(api, facts, connection, instance, spec, io.input);
-      io.onStart?.(operation);
+      const { id: operation, location } = await start(
+        api,
+        facts,
+        connection,
+        instance,
+        spec,
+        io.input,
+      );
+      io.onStart?.(operation, location);
       return finish(api, facts, connection, instance, operation, io);
     },
     // Requests already written must fail with the socket, never be resent by undici:
@@ -92,7 +104,7 @@ async function start(
   instance: string,
   spec: ExecSpec,
   input: ExecInput | undefined,
-): Promise<string> {
+): Promise<Operation> {
   const exec: HttpRequest = {
     ...execRequest(api, instance, spec, true),
     // With input, the POST must be pipelined behind the upload, which undici does
@@ -102,8 +114,7 @@ async function start(
   };
 
   if (input === undefined) {
-    const created = await api.decode<Operation>(exec, await connection.send(exec));
-    return created.id;
+    return api.decode<Operation>(exec, await connection.send(exec));
   }
 
   const upload: HttpRequest = {
@@ -129,7 +140,7 @@ async function start(
     await finish(api, facts, connection, instance, created.value.id, discardIo());
     throw uploaded.reason;
   }
-  return created.value.id;
+  return created.value;
 }
 
 async function finish(
@@ -226,8 +237,15 @@ export async function execLive(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const operation = await start(api, facts, connection, instance, spec, io.input);
-      io.onStart?.(operation);
+      const { id: operation, location } = await start(
+        api,
+        facts,
+        connection,
+        instance,
+        spec,
+        io.input,
+      );
+      io.onStart?.(operation, location);
 
       const paths = outputPaths(facts, instance, operation);
       const operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;
