@@ -26,8 +26,10 @@ export interface RouteEvent {
   readonly message: string;
 }
 
-/** Published on every RouteEvent, for `--debug` and for whoever listens. */
-export const routeEvents = channel('lxdapi:cluster:route');
+/** The diagnostics channel that carries every RouteEvent, for `--debug` and others. */
+export const routeChannelName = 'lxdapi:cluster:route';
+
+const routeEvents = channel(routeChannelName);
 
 /**
  * The way to one instance of a clustered remote: its requests go straight to the
