@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { stringify } from 'yaml';
 
@@ -48,7 +49,45 @@ export async function ensureCluster(
       await images.busybox(),
     );
   }
+  await settleCluster(cluster, adminConf);
+}
+
+/**
+ * Waits until the founder sees every member online and each member's instances in
+ * a known state (a member that has just started is "not ready yet", and shows its
+ * instances in ERROR for a moment), then starts or makes the containers that are
+ * not running on their members.
+ */
+export async function settleCluster(cluster: ClusterKind, adminConf: string) {
+  const [first] = cluster.members;
+  const admin = memberClient(cluster, first, adminConf);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const why = await unsettled(admin);
+    if (why === undefined) break;
+    if (Date.now() > deadline) {
+      throw new SandboxError(`the ${cluster.kind.title} cluster did not settle: ${why}`);
+    }
+    await sleep(250);
+  }
   await ensureContainers(cluster, admin);
+}
+
+async function unsettled(admin: Client): Promise<string | undefined> {
+  try {
+    const members = JSON.parse(await admin(['cluster', 'list', '--format', 'json'])) as {
+      server_name: string;
+      status: string;
+    }[];
+    const offline = members.filter((member) => member.status !== 'Online');
+    if (offline.length > 0)
+      return `${offline.map((m) => m.server_name).join(', ')} offline`;
+    const listing = await admin(['list', '--format', 'csv', '-c', 'ns']);
+    const errors = listing.split('\n').filter((line) => line.endsWith(',ERROR'));
+    return errors.length > 0 ? `instances in ERROR: ${errors.join(' ')}` : undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** Starts a member's daemon unless it answers on its socket, and waits for it. */

@@ -59,6 +59,8 @@ export interface ClusterDescription {
   readonly dirVariable: 'LXD_DIR' | 'INCUS_DIR';
   /** The client config folder (that of the single server) holding `remote`. */
   readonly confDir: string;
+  /** The config folder of the sandbox's own calls over the members' sockets. */
+  readonly adminConf: string;
   /** An HTTPS remote at the first member, the cluster's certificate pinned. */
   readonly remote: string;
   readonly project: string;

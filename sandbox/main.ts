@@ -158,6 +158,7 @@ function describeCluster(cluster: ClusterKind, paths: SandboxPaths): ClusterDesc
     confVariable: kind.confVariable,
     dirVariable: cluster.dirVariable,
     confDir: paths.clientConf(kind),
+    adminConf: paths.clusterAdminConf(kind),
     remote: cluster.remote,
     project: cluster.project,
     image: imageAliases.busybox,
