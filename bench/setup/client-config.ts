@@ -21,25 +21,44 @@ export async function writeBenchConfig(
   port: number,
 ): Promise<{ dir: string; remote: string }> {
   const dir = join(root, server.client);
+  const remote = await writeProxiedRemote(
+    server.confDir,
+    server.remotes.https,
+    dir,
+    port,
+  );
+  return { dir, remote };
+}
+
+/**
+ * Copies the client folder `confDir` to `dir` and adds `<remote>-bench`, the remote
+ * `remote` with its address at `127.0.0.1:<port>` and its pinned certificate.
+ * Returns the new remote's name.
+ */
+export async function writeProxiedRemote(
+  confDir: string,
+  remote: string,
+  dir: string,
+  port: number,
+): Promise<string> {
   await rm(dir, { recursive: true, force: true });
-  await cp(server.confDir, dir, { recursive: true });
+  await cp(confDir, dir, { recursive: true });
 
   const file = join(dir, 'config.yml');
   const config = parse(await readFile(file, 'utf8')) as {
     remotes: Record<string, Record<string, unknown>>;
   };
-  const original = config.remotes[server.remotes.https];
+  const original = config.remotes[remote];
   if (original === undefined) {
     throw new Error(
-      `Remote ${server.remotes.https} is missing from ${server.confDir}; run ` +
-        '`npm run sandbox` again.',
+      `Remote ${remote} is missing from ${confDir}; run \`npm run sandbox\` again.`,
     );
   }
-  const remote = `${server.remotes.https}-bench`;
-  config.remotes[remote] = { ...original, addr: `https://127.0.0.1:${port}` };
+  const proxied = `${remote}-bench`;
+  config.remotes[proxied] = { ...original, addr: `https://127.0.0.1:${port}` };
   await writeFile(file, stringify(config));
 
   const certs = join(dir, 'servercerts');
-  await cp(join(certs, `${server.remotes.https}.crt`), join(certs, `${remote}.crt`));
-  return { dir, remote };
+  await cp(join(certs, `${remote}.crt`), join(certs, `${proxied}.crt`));
+  return proxied;
 }

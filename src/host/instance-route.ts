@@ -174,7 +174,7 @@ export class InstanceRoute implements Transport {
     if (this.#connection.routing !== 'direct' || member === undefined) return undefined;
     const url = this.#members.get(member);
     if (url === undefined || this.#connection.isDown(member)) return undefined;
-    const transport = this.#connection.memberTransport(url);
+    const transport = this.#connection.memberTransport(member, url);
     return transport === undefined ? undefined : { member, transport };
   }
 

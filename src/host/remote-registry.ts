@@ -39,6 +39,12 @@ export interface RegistryOptions extends TransportOptions {
    * Default 10 s.
    */
   readonly memberRetryDelay?: number;
+  /**
+   * Where to reach a member instead of the URL the cluster gives for it, when that
+   * one is not reachable as is from here (a tunnel, a NAT, a proxy in between);
+   * undefined keeps the cluster's URL.
+   */
+  readonly memberAddress?: (member: string, url: string) => string | undefined;
 }
 
 /**
@@ -133,12 +139,12 @@ export class RemoteConnection {
    * transport when the member is at the remote's address. Undefined for a member
    * whose URL is unknown or not HTTPS.
    */
-  memberTransport(url: string): RemoteTransport | undefined {
+  memberTransport(member: string, url: string): RemoteTransport | undefined {
     const endpoint = this.transport.endpoint;
     if (endpoint.kind !== 'https') return undefined;
     let parsed: URL;
     try {
-      parsed = new URL(url);
+      parsed = new URL(this.#options.memberAddress?.(member, url) ?? url);
     } catch {
       return undefined;
     }
