@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { ApiError } from '../../src/api/errors.js';
+import { Fleet } from '../../src/fleet/fleet.js';
 import { connect } from '../../src/host/connect.js';
 import type { Host } from '../../src/host/host.js';
 import { routeChannelName, type RouteEvent } from '../../src/host/instance-route.js';
@@ -100,6 +101,34 @@ describe('clusters', { concurrency: true }, () => {
           }
         });
       }
+
+      test('spreads a fan-out over the members, each instance on its own member', async () => {
+        const remotes = new RemoteRegistry();
+        const fleet = new Fleet({ env, remotes });
+        try {
+          const { members } = await fleet.select([`${cluster.remote}:cl-*`]);
+          assert.deepEqual(
+            members.map((member) => member.instance.location),
+            cluster.members.map((member) => member.name),
+          );
+          const connection = remotes.acquire(members[0]?.remote ?? assert.fail('none'));
+          const before = connection.transport.stats.requests;
+          const results = await fleet.exec(members, 'hostname');
+          assert.deepEqual(
+            results.map((each) => each.value?.stdout),
+            cluster.members.map((member) => member.container),
+          );
+          // The second member's instance went to its own member's pool; the
+          // first's, to the remote's (the first member's) own.
+          const viaSecond = connection.memberTransports.get(second.url);
+          assert.ok((viaSecond?.stats.requests ?? 0) >= 7);
+          assert.ok(connection.transport.stats.requests - before >= 7);
+          await connection.release();
+        } finally {
+          await fleet.close();
+          await remotes.close();
+        }
+      });
 
       test('follows an instance deleted and made again on the other member', async () => {
         const name = `move-${randomBytes(3).toString('hex')}`;
