@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { stringify } from 'yaml';
@@ -71,6 +71,22 @@ export async function settleCluster(cluster: ClusterKind, adminConf: string) {
     await sleep(250);
   }
   await ensureContainers(cluster, admin);
+}
+
+// A member that has just started answers its own socket and shows online, yet for
+// a few seconds more refuses instance operations sent through another member
+// ("Server isn't ready yet", seen with Incus 6.0): those are tried again.
+async function whenReady<T>(operation: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      const notReady = error instanceof Error && /isn't ready yet/.test(error.message);
+      if (!notReady || Date.now() > deadline) throw error;
+      await sleep(250);
+    }
+  }
 }
 
 async function unsettled(admin: Client): Promise<string | undefined> {
@@ -235,10 +251,12 @@ async function ensureContainers(cluster: ClusterKind, admin: Client): Promise<vo
       say(member.name, `deleted ${name}, which was on ${now.location}`);
     }
     if (now === undefined || now.location !== member.name) {
-      await admin(['launch', imageAliases.busybox, name, '--target', member.name]);
+      await whenReady(() =>
+        admin(['launch', imageAliases.busybox, name, '--target', member.name]),
+      );
       say(member.name, `launched ${name}`);
     } else if (now.status !== 'RUNNING') {
-      await admin(['start', name]);
+      await whenReady(() => admin(['start', name]));
       say(member.name, `started ${name} (was ${now.status})`);
     }
   }
@@ -272,6 +290,8 @@ export async function removeCluster(cluster: ClusterKind, adminConf: string) {
       await rm(path, { recursive: true, force: true });
     }
   }
+  // The other kind's members may still be there: then the folder stays.
+  await rmdir(clusterBase).catch(() => undefined);
   say(cluster.kind.name, `removed the cluster's members from ${clusterBase}`);
 }
 
