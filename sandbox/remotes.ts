@@ -29,17 +29,7 @@ export async function ensureRemotes(
   let remotes = readRemotes(confFile);
 
   if (!(await isTrusted(user, remotes, names.https, url, projectName))) {
-    if (remotes[names.https] !== undefined) await user(['remote', 'remove', names.https]);
-    const token = await trustToken(kind, admin);
-    await user([
-      'remote',
-      'add',
-      names.https,
-      token,
-      '--accept-certificate',
-      '--project',
-      projectName,
-    ]);
+    await addWithToken(kind, admin, user, remotes, names.https, projectName);
     say(
       kind.name,
       `trusted a new client certificate with a token; remote ${names.https}`,
@@ -96,17 +86,7 @@ export async function ensureClusterRemote(
     say(kind.name, `remote ${remote.name} (${url}) trusted`);
     return;
   }
-  if (remotes[remote.name] !== undefined) await user(['remote', 'remove', remote.name]);
-  const token = await trustToken(kind, admin);
-  await user([
-    'remote',
-    'add',
-    remote.name,
-    token,
-    '--accept-certificate',
-    '--project',
-    remote.project,
-  ]);
+  await addWithToken(kind, admin, user, remotes, remote.name, remote.project);
   const added = readRemotes(confFile)[remote.name];
   if (added?.addr !== url) {
     throw new SandboxError(
@@ -133,6 +113,28 @@ async function isTrusted(
   } catch {
     return false;
   }
+}
+
+// (Re)adds a remote with a fresh trust token, accepting the certificate it shows.
+async function addWithToken(
+  kind: ServerKind,
+  admin: Client,
+  user: Client,
+  remotes: Record<string, RemoteEntry>,
+  name: string,
+  project: string,
+): Promise<void> {
+  if (remotes[name] !== undefined) await user(['remote', 'remove', name]);
+  const token = await trustToken(kind, admin);
+  await user([
+    'remote',
+    'add',
+    name,
+    token,
+    '--accept-certificate',
+    '--project',
+    project,
+  ]);
 }
 
 async function trustToken(kind: ServerKind, admin: Client): Promise<string> {

@@ -80,15 +80,7 @@ export async function execRecorded(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const { id: operation, location } = await start(
-        api,
-        facts,
-        connection,
-        instance,
-        spec,
-        io.input,
-      );
-      io.onStart?.(operation, location);
+      const operation = await start(api, facts, connection, instance, spec, io);
       return finish(api, facts, connection, instance, operation, io);
     },
     // Requests already written must fail with the socket, never be resent by undici:
@@ -103,8 +95,9 @@ async function start(
   connection: Connection,
   instance: string,
   spec: ExecSpec,
-  input: ExecInput | undefined,
-): Promise<Operation> {
+  io: ExecIo,
+): Promise<string> {
+  const { input } = io;
   const exec: HttpRequest = {
     ...execRequest(api, instance, spec, true),
     // With input, the POST must be pipelined behind the upload, which undici does
@@ -114,7 +107,7 @@ async function start(
   };
 
   if (input === undefined) {
-    return api.decode<Operation>(exec, await connection.send(exec));
+    return started(io, await api.decode<Operation>(exec, await connection.send(exec)));
   }
 
   const upload: HttpRequest = {
@@ -140,7 +133,13 @@ async function start(
     await finish(api, facts, connection, instance, created.value.id, discardIo());
     throw uploaded.reason;
   }
-  return created.value;
+  return started(io, created.value);
+}
+
+// Tells whoever listens that the command runs, and where (a cluster member).
+function started(io: ExecIo, operation: Operation): string {
+  io.onStart?.(operation.id, operation.location);
+  return operation.id;
 }
 
 async function finish(
@@ -237,15 +236,7 @@ export async function execLive(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const { id: operation, location } = await start(
-        api,
-        facts,
-        connection,
-        instance,
-        spec,
-        io.input,
-      );
-      io.onStart?.(operation, location);
+      const operation = await start(api, facts, connection, instance, spec, io);
 
       const paths = outputPaths(facts, instance, operation);
       const operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;
