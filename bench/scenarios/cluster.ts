@@ -13,7 +13,7 @@ import { RemoteRegistry } from '../../src/host/remote-registry.js';
 import { TurnCountingProxy } from '../../test/helpers/turn-counting-proxy.js';
 import { measure } from '../measure.js';
 import type { Measurement, ScenarioId } from '../results.js';
-import { writeProxiedRemote } from '../setup/client-config.js';
+import { writeProxiedRemote } from '../../test/helpers/proxied-remote.js';
 
 /** How the instance's requests went. */
 export type Routing = 'direct' | 'forwarded';

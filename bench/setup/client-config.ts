@@ -1,12 +1,10 @@
 // The benchmarks' client configuration: copies of the sandbox's folders, with one
 // more remote that reaches the server through the delay proxy. Our library and the
 // real `lxc` and `incus` read the same copy (through LXD_CONF / INCUS_CONF).
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { parse, stringify } from 'yaml';
-
 import type { ServerDescription } from '../../sandbox/description.js';
+import { writeProxiedRemote } from '../../test/helpers/proxied-remote.js';
 
 /**
  * Copies a server's sandbox client folder to `<root>/<client>` and adds the remote
@@ -28,37 +26,4 @@ export async function writeBenchConfig(
     port,
   );
   return { dir, remote };
-}
-
-/**
- * Copies the client folder `confDir` to `dir` and adds `<remote>-bench`, the remote
- * `remote` with its address at `127.0.0.1:<port>` and its pinned certificate.
- * Returns the new remote's name.
- */
-export async function writeProxiedRemote(
-  confDir: string,
-  remote: string,
-  dir: string,
-  port: number,
-): Promise<string> {
-  await rm(dir, { recursive: true, force: true });
-  await cp(confDir, dir, { recursive: true });
-
-  const file = join(dir, 'config.yml');
-  const config = parse(await readFile(file, 'utf8')) as {
-    remotes: Record<string, Record<string, unknown>>;
-  };
-  const original = config.remotes[remote];
-  if (original === undefined) {
-    throw new Error(
-      `Remote ${remote} is missing from ${confDir}; run \`npm run sandbox\` again.`,
-    );
-  }
-  const proxied = `${remote}-bench`;
-  config.remotes[proxied] = { ...original, addr: `https://127.0.0.1:${port}` };
-  await writeFile(file, stringify(config));
-
-  const certs = join(dir, 'servercerts');
-  await cp(join(certs, `${remote}.crt`), join(certs, `${proxied}.crt`));
-  return proxied;
 }

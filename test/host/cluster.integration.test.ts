@@ -25,7 +25,9 @@ import {
   sandboxClusters,
   stopMember,
 } from '../helpers/cluster.js';
+import { writeProxiedRemote } from '../helpers/proxied-remote.js';
 import { sandboxEnv } from '../helpers/sandbox.js';
+import { TurnCountingProxy } from '../helpers/turn-counting-proxy.js';
 
 const env = sandboxEnv();
 
@@ -73,6 +75,55 @@ describe('clusters', { concurrency: true }, () => {
           await Promise.all(hosts.map((host) => host.disconnect()));
         } finally {
           await remotes.close();
+        }
+      });
+
+      test('a cold connect costs three round trips; another member, two more once', async () => {
+        // A counting proxy in front of each member, and the registry reaching the
+        // members at their proxies: every byte of ours passes one of them.
+        const proxies = await Promise.all(
+          cluster.members.map((member) =>
+            TurnCountingProxy.start(new URL(member.url).host),
+          ),
+        );
+        const [nearFirst, nearSecond] = proxies as [TurnCountingProxy, TurnCountingProxy];
+        const byUrl = new Map([
+          [first.url, `https://127.0.0.1:${nearFirst.port}`],
+          [second.url, `https://127.0.0.1:${nearSecond.port}`],
+        ]);
+        const dir = join(scratch, 'proxied');
+        const proxied = await writeProxiedRemote(
+          cluster.confDir,
+          cluster.remote,
+          dir,
+          nearFirst.port,
+        );
+        const remotes = new RemoteRegistry({
+          memberAddress: (_member, url) => byUrl.get(url),
+        });
+        try {
+          const host = await connect(`${proxied}:${second.container}`, {
+            env: { ...env, [cluster.confVariable]: dir },
+            remotes,
+          });
+          // TCP, then the ClientHello, then TLS Finished with GET /1.0, the
+          // instance and the members pipelined behind it.
+          assert.deepEqual(nearFirst.counts, { connections: 1, clientTurns: 2 });
+          assert.deepEqual(nearSecond.counts, { connections: 0, clientTurns: 0 });
+          assert.equal(host.route?.member, second.name);
+
+          await host.run('true');
+          // The member's own socket: TCP and the ClientHello, then the POST behind
+          // the TLS Finished, then the batch: two round trips more than warm.
+          assert.deepEqual(nearSecond.counts, { connections: 1, clientTurns: 3 });
+          nearSecond.reset();
+          await host.run('true');
+          assert.deepEqual(nearSecond.counts, { connections: 0, clientTurns: 2 });
+          assert.deepEqual(nearFirst.counts, { connections: 1, clientTurns: 2 });
+          await host.disconnect();
+        } finally {
+          await remotes.close();
+          await Promise.all(proxies.map((proxy) => proxy.close()));
         }
       });
 
