@@ -2,7 +2,12 @@ import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
 
 import type { Endpoint } from '../transport/endpoint.js';
-import { TimeoutError, TransportError, ConnectionError } from '../transport/errors.js';
+import {
+  CertificateError,
+  ConnectionError,
+  TimeoutError,
+  TransportError,
+} from '../transport/errors.js';
 import type {
   ChainOptions,
   Connection,
@@ -95,8 +100,9 @@ export class InstanceRoute implements Transport {
     try {
       return await target.transport.request(request);
     } catch (error) {
-      if (!unreachable(error)) throw error;
-      this.#fallBack(target.member, target.transport, error);
+      const why = fallbackReason(error);
+      if (why === undefined) throw error;
+      this.#fallBack(target.member, target.transport, error, why);
       return this.#connection.transport.request(request);
     }
   }
@@ -132,8 +138,9 @@ export class InstanceRoute implements Transport {
         });
       }, options);
     } catch (error) {
-      if (!unreachable(error) || run.doubtful > 0) throw error;
-      this.#fallBack(target.member, target.transport, error);
+      const why = fallbackReason(error);
+      if (why === undefined || run.doubtful > 0) throw error;
+      this.#fallBack(target.member, target.transport, error, why);
       return this.#connection.transport.withConnection(chain, options);
     }
   }
@@ -178,15 +185,27 @@ export class InstanceRoute implements Transport {
     return transport === undefined ? undefined : { member, transport };
   }
 
-  #fallBack(member: string, transport: RemoteTransport, error: unknown): void {
-    const delay = this.#connection.markDown(member);
+  #fallBack(
+    member: string,
+    transport: RemoteTransport,
+    error: unknown,
+    why: 'unreachable' | 'certificate',
+  ): void {
+    // A certificate refused once will be refused again: that member is never tried
+    // again on this connection. One that could not be reached may come back.
+    const delay = this.#connection.markDown(
+      member,
+      why === 'certificate' ? Number.POSITIVE_INFINITY : undefined,
+    );
     const reason = error instanceof Error ? error.message : String(error);
+    const where = transport.endpoint.kind === 'https' ? transport.endpoint.origin : '';
+    const how = why === 'certificate' ? 'is not trusted' : 'cannot be reached';
+    const until = Number.isFinite(delay) ? `for ${delay} ms` : 'from now on';
     this.#say(
       'fallback',
       member,
-      `member ${member} at ${transport.endpoint.kind === 'https' ? transport.endpoint.origin : '?'} ` +
-        `cannot be reached (${reason}); requests for its instances go to the remote's ` +
-        `address, which forwards them, for ${delay} ms`,
+      `member ${member} at ${where} ${how} (${reason}); requests for its instances ` +
+        `go to the remote's address, which forwards them, ${until}`,
     );
     // The instance may have been moved off the member that went away.
     void this.refresh();
@@ -208,14 +227,19 @@ export class InstanceRoute implements Transport {
   }
 }
 
-// A failure that proves the request never left: the member's connection could
-// not be made. Whatever the request, sending it elsewhere is safe.
-function unreachable(error: unknown): boolean {
+// A failure that proves the request never left: the member's connection could not
+// be made, or the member's certificate was refused before a byte was written (a
+// remote trusted through CAs whose members' addresses are not in their
+// certificates' names). Whatever the request, sending it elsewhere is safe.
+function fallbackReason(error: unknown): 'unreachable' | 'certificate' | undefined {
   for (let each = error; each instanceof Error; each = each.cause) {
     if (!(each instanceof TransportError)) continue;
-    if (each.sent !== 'no') return false;
-    if (each instanceof ConnectionError) return true;
-    return each instanceof TimeoutError && each.stage === 'connect';
+    if (each.sent !== 'no') return undefined;
+    if (each instanceof CertificateError) return 'certificate';
+    if (each instanceof ConnectionError) return 'unreachable';
+    return each instanceof TimeoutError && each.stage === 'connect'
+      ? 'unreachable'
+      : undefined;
   }
-  return false;
+  return undefined;
 }

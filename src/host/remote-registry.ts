@@ -175,9 +175,11 @@ export class RemoteConnection {
     return new InstanceRoute(this, members, instance.name, project, instance.location);
   }
 
-  /** Passes a member over for a while: it could not be reached. */
-  markDown(member: string): number {
-    const delay = this.#options.memberRetryDelay ?? 10_000;
+  /**
+   * Passes a member over for a while (`memberRetryDelay`, or `delay`): it could not
+   * be reached. Returns the milliseconds.
+   */
+  markDown(member: string, delay = this.#options.memberRetryDelay ?? 10_000): number {
     this.#downUntil.set(member, Date.now() + delay);
     return delay;
   }

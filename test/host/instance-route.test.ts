@@ -8,7 +8,7 @@ import { afterEach, describe, it } from 'node:test';
 import { InstanceRoute } from '../../src/host/instance-route.js';
 import type { RemoteConnection } from '../../src/host/remote-registry.js';
 import type { UnixEndpoint } from '../../src/transport/endpoint.js';
-import { ConnectionError } from '../../src/transport/errors.js';
+import { CertificateError, ConnectionError } from '../../src/transport/errors.js';
 import { RemoteTransport, type Connection } from '../../src/transport/transport.js';
 import {
   FakeHttpServer,
@@ -44,6 +44,33 @@ describe('InstanceRoute', () => {
       assert.equal(member.requests.length, 0);
       assert.deepEqual(downs, ['node-2']);
       assert.equal(route.direct, false, 'the member is passed over for a while');
+    },
+  );
+
+  it(
+    'passes a member over for good when its certificate is refused before sending',
+    bounded,
+    async () => {
+      const remote = fakeServer(inTurn(answer(200)));
+      await remote.listen();
+      const refusing = {
+        endpoint: { kind: 'https', origin: 'https://node-2.invalid:8443' },
+        request: () =>
+          Promise.reject(
+            new CertificateError('the certificate does not name the member', {
+              remote: 'cluster',
+            }),
+          ),
+      } as unknown as RemoteTransport;
+      const { route, downs, delays } = routeVia(undefined, remote, refusing);
+
+      const response = await route.request({ method: 'GET', path: '/1.0/instances/c1' });
+      await response.body.dump();
+
+      assert.equal(response.statusCode, 200);
+      assert.deepEqual(seen(remote), ['GET /1.0/instances/c1']);
+      assert.deepEqual(downs, ['node-2']);
+      assert.deepEqual(delays, [Number.POSITIVE_INFINITY]);
     },
   );
 
@@ -118,26 +145,31 @@ async function execChain(connection: Connection): Promise<number[]> {
 
 // A route of instance `c1` on member `node-2`, over a stand-in for the remote's
 // connection that holds just what the route asks of it.
-function routeVia(member: FakeHttpServer, remote: FakeHttpServer) {
-  const memberTransport = transportTo(member, 'node-2');
+function routeVia(
+  member: FakeHttpServer | undefined,
+  remote: FakeHttpServer,
+  memberTransport = transportTo(member ?? fakeServer(inTurn(answer(200))), 'node-2'),
+) {
   const remoteTransport = transportTo(remote, 'cluster');
   const downs: string[] = [];
+  const delays: (number | undefined)[] = [];
   const connection = {
     remote: { name: 'cluster' },
     transport: remoteTransport,
     routing: 'direct',
     stats: remoteTransport.stats,
     isDown: (name: string) => downs.includes(name),
-    markDown: (name: string) => {
+    markDown: (name: string, delay?: number) => {
       downs.push(name);
-      return 10_000;
+      delays.push(delay);
+      return delay ?? 10_000;
     },
     memberTransport: () => memberTransport,
     api: { instance: () => Promise.reject(new Error('not asked in these tests')) },
   } as unknown as RemoteConnection;
   const members = new Map([['node-2', 'https://node-2.invalid:8443']]);
   const route = new InstanceRoute(connection, members, 'c1', 'default', 'node-2');
-  return { route, downs };
+  return { route, downs, delays };
 }
 
 function fakeServer(script: Script): FakeHttpServer {
