@@ -25,6 +25,7 @@ import {
   sandboxClusters,
   stopMember,
 } from '../helpers/cluster.js';
+import { assertLiveOutput } from '../helpers/live-output.js';
 import { writeProxiedRemote } from '../helpers/proxied-remote.js';
 import { sandboxEnv } from '../helpers/sandbox.js';
 import { TurnCountingProxy } from '../helpers/turn-counting-proxy.js';
@@ -318,24 +319,7 @@ async function exerciseHost(host: Host, name: string, scratch: string): Promise<
   assert.deepEqual(await readFile(local), bytes);
   await host.remove(path);
 
-  const flag = `${path}.flag`;
-  const chunks: Buffer[] = [];
-  let told: Promise<unknown> | undefined;
-  const live = await host.run(
-    `echo first; i=0; while [ ! -e ${flag} ] && [ $i -lt 400 ]; do sleep 0.05; ` +
-      `i=$((i+1)); done; [ -e ${flag} ] && echo second || echo gave-up; rm -f ${flag}`,
-    {
-      onStdout: (chunk) => {
-        chunks.push(chunk);
-        if (told === undefined && Buffer.concat(chunks).includes('first\n')) {
-          told = host.run(['touch', flag]);
-        }
-      },
-    },
-  );
-  await told;
-  assert.equal(live.stdout, 'first\nsecond');
-  assert.equal(Buffer.concat(chunks).toString(), 'first\nsecond\n');
+  await assertLiveOutput(host);
 }
 
 // Requests that `work` sent: on the remote's own transport, and on each member's
