@@ -12,12 +12,14 @@ import { fullPlan, quickPlan, type Plan } from './plan.js';
 import { updateReadme } from './report/readme.js';
 import { execLatencyChart } from './report/svg.js';
 import { sweepOf } from './report/pairs.js';
+import { clusterTable } from './report/cluster-table.js';
 import { resultTables } from './report/table.js';
 import { judge } from './report/verdicts.js';
 import type { BenchResults, Measurement } from './results.js';
 import { makeRig, type Rig } from './rig.js';
 import { runServer } from './run-server.js';
 import { measureStartup } from './scenarios/cli.js';
+import { measureCluster } from './scenarios/cluster.js';
 import { smallBytes } from './scenarios/files.js';
 import { calibrateProxy } from './setup/calibrate.js';
 import {
@@ -26,13 +28,16 @@ import {
 } from './setup/fan-out-instances.js';
 import { prepareLocalFiles } from './setup/local-files.js';
 
-const usage = `usage: npm run bench [-- --quick | --remove-instances]
+const usage = `usage: npm run bench [-- --quick | --cluster | --remove-instances]
 
 Measures lxd-api against lxc and incus on the sandbox's servers (npm run sandbox),
 through a delay proxy on loopback at 0 and 26 ms round trip, with an exec sweep up
 to 100 ms. About ten minutes; --quick measures every scenario a few times.
 
   --quick              a short run, for a look
+  --cluster            only the clusters: an instance of the second member reached
+                       straight at its member against forwarded by the first
+                       (with --quick, fewer runs); writes bench/results/cluster.json
   --remove-instances   delete the fan-out's containers (project ${benchProjectName})`;
 
 const root = resolve(import.meta.dirname, '..');
@@ -40,7 +45,7 @@ const benchDir = join(root, '.sandbox', 'bench');
 const resultsDir = join(root, 'bench', 'results');
 
 async function main(argv: readonly string[]): Promise<void> {
-  const known = ['--quick', '--remove-instances', '--help', '-h'];
+  const known = ['--quick', '--cluster', '--remove-instances', '--help', '-h'];
   const unknown = argv.filter((arg) => !known.includes(arg));
   if (argv.includes('--help') || argv.includes('-h') || unknown.length > 0) {
     console.log(unknown.length > 0 ? `unknown ${unknown.join(' ')}\n${usage}` : usage);
@@ -56,6 +61,22 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   const plan = argv.includes('--quick') ? quickPlan : fullPlan;
+  if (argv.includes('--cluster')) {
+    const measured = await measureClusters(plan);
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, 'cluster.json');
+    const meta = {
+      date: new Date().toISOString(),
+      quick: plan.quick,
+      node: process.version,
+    };
+    await writeFile(
+      file,
+      `${JSON.stringify({ meta, measurements: measured }, null, 2)}\n`,
+    );
+    console.log(`\n${clusterTable(measured)}\n\nWrote ${file}.`);
+    return;
+  }
   const started = performance.now();
   const loadAtStart = loadavg()[0] ?? 0;
   const servers = await sandboxServers();
@@ -92,6 +113,7 @@ async function main(argv: readonly string[]): Promise<void> {
       measurements.push(...done.measurements);
       versions[rig.kind] = `${rig.server.title} ${done.version}`;
     }
+    const cluster = await measureClusters(plan);
     const [first] = rigs;
     if (first === undefined) throw new Error('no server to measure');
     const instance = first.server.instances[0] ?? '';
@@ -112,6 +134,7 @@ async function main(argv: readonly string[]): Promise<void> {
         notes: await notes(plan),
       },
       measurements,
+      cluster,
       startup,
     };
     const results: BenchResults = {
@@ -132,6 +155,23 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 async function sandboxServers() {
+  return Object.values((await sandboxDescription()).servers);
+}
+
+// Direct against forwarded on both clusters, at the plan's round-trip times.
+async function measureClusters(plan: Plan): Promise<Measurement[]> {
+  const { clusters } = await sandboxDescription();
+  const measured: Measurement[] = [];
+  for (const cluster of Object.values(clusters)) {
+    say(`cluster ${cluster.remote}: direct and forwarded at ${plan.rtts.join(', ')} ms`);
+    const done = await measureCluster(cluster, benchDir, plan.rtts, plan.runs * 2);
+    for (const each of done) say(`${progressLine(each)}, ${each.note ?? ''}`);
+    measured.push(...done);
+  }
+  return measured;
+}
+
+async function sandboxDescription(): Promise<SandboxDescription> {
   const file = join(root, '.sandbox', 'sandbox.json');
   let text: string;
   try {
@@ -139,8 +179,7 @@ async function sandboxServers() {
   } catch {
     throw new Error(`The sandbox is not set up (${file} is missing): npm run sandbox`);
   }
-  const description = JSON.parse(text) as SandboxDescription;
-  return Object.values(description.servers);
+  return JSON.parse(text) as SandboxDescription;
 }
 
 async function writeResults(results: BenchResults, plan: Plan): Promise<void> {
@@ -162,6 +201,11 @@ async function writeResults(results: BenchResults, plan: Plan): Promise<void> {
 
 function printReport(results: BenchResults): void {
   console.log(`\n${resultTables(results)}\n`);
+  if (results.cluster !== undefined) {
+    console.log(
+      `An instance of a cluster's second member:\n\n${clusterTable(results.cluster)}\n`,
+    );
+  }
   console.log('Targets:\n');
   for (const verdict of results.verdicts) {
     const mark =

@@ -112,6 +112,11 @@ export interface BenchResults {
     readonly notes: readonly string[];
   };
   readonly measurements: readonly Measurement[];
+  /**
+   * An instance of a cluster's second member, direct and forwarded (`note`), exec
+   * `true` and 100-byte files; absent from runs made before clusters were measured.
+   */
+  readonly cluster?: readonly Measurement[];
   readonly startup: StartupMeasurement;
   readonly verdicts: readonly Verdict[];
 }

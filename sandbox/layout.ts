@@ -43,6 +43,8 @@ export function sandboxPaths(root: string) {
     clientConf: (kind: ServerKind) => join(base, kind.client),
     /** Config folder for the sandbox's own admin calls, over the unix socket. */
     adminConf: (kind: ServerKind) => join(base, 'admin', kind.client),
+    /** Likewise for the clusters' members, whose sockets their state folders name. */
+    clusterAdminConf: (kind: ServerKind) => join(base, 'admin', `${kind.client}-cluster`),
   };
 }
 

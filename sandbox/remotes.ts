@@ -28,18 +28,8 @@ export async function ensureRemotes(
   const url = `https://${address}`;
   let remotes = readRemotes(confFile);
 
-  if (!(await isTrusted(user, remotes, names.https, url))) {
-    if (remotes[names.https] !== undefined) await user(['remote', 'remove', names.https]);
-    const token = await trustToken(kind, admin);
-    await user([
-      'remote',
-      'add',
-      names.https,
-      token,
-      '--accept-certificate',
-      '--project',
-      projectName,
-    ]);
+  if (!(await isTrusted(user, remotes, names.https, url, projectName))) {
+    await addWithToken(kind, admin, user, remotes, names.https, projectName);
     say(
       kind.name,
       `trusted a new client certificate with a token; remote ${names.https}`,
@@ -78,6 +68,34 @@ export async function ensureRemotes(
   say(kind.name, `client config ${confFile}: remotes ${Object.values(names).join(', ')}`);
 }
 
+/**
+ * Adds, unless it is there and trusted already, the remote of one of the sandbox's
+ * clusters: trusted through a token of the founding member, its certificate (the
+ * cluster's, which every member presents) pinned, in the cluster's project.
+ */
+export async function ensureClusterRemote(
+  kind: ServerKind,
+  admin: Client,
+  user: Client,
+  confFile: string,
+  remote: { name: string; address: string; project: string },
+): Promise<void> {
+  const url = `https://${remote.address}`;
+  const remotes = readRemotes(confFile);
+  if (await isTrusted(user, remotes, remote.name, url, remote.project)) {
+    say(kind.name, `remote ${remote.name} (${url}) trusted`);
+    return;
+  }
+  await addWithToken(kind, admin, user, remotes, remote.name, remote.project);
+  const added = readRemotes(confFile)[remote.name];
+  if (added?.addr !== url) {
+    throw new SandboxError(
+      `remote ${remote.name} was added at ${added?.addr ?? 'no address'}, not ${url}`,
+    );
+  }
+  say(kind.name, `trusted the client certificate on the cluster; remote ${remote.name}`);
+}
+
 // The remote exists with the right address and project, and the server answers
 // with `auth: trusted` to our client certificate.
 async function isTrusted(
@@ -85,15 +103,38 @@ async function isTrusted(
   remotes: Record<string, RemoteEntry>,
   name: string,
   url: string,
+  project: string,
 ): Promise<boolean> {
   const entry = remotes[name];
-  if (entry?.addr !== url || entry.project !== projectName) return false;
+  if (entry?.addr !== url || entry.project !== project) return false;
   try {
     const info = JSON.parse(await user(['query', `${name}:/1.0`])) as { auth?: string };
     return info.auth === 'trusted';
   } catch {
     return false;
   }
+}
+
+// (Re)adds a remote with a fresh trust token, accepting the certificate it shows.
+async function addWithToken(
+  kind: ServerKind,
+  admin: Client,
+  user: Client,
+  remotes: Record<string, RemoteEntry>,
+  name: string,
+  project: string,
+): Promise<void> {
+  if (remotes[name] !== undefined) await user(['remote', 'remove', name]);
+  const token = await trustToken(kind, admin);
+  await user([
+    'remote',
+    'add',
+    name,
+    token,
+    '--accept-certificate',
+    '--project',
+    project,
+  ]);
 }
 
 async function trustToken(kind: ServerKind, admin: Client): Promise<string> {

@@ -1,12 +1,10 @@
 // The benchmarks' client configuration: copies of the sandbox's folders, with one
 // more remote that reaches the server through the delay proxy. Our library and the
 // real `lxc` and `incus` read the same copy (through LXD_CONF / INCUS_CONF).
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { parse, stringify } from 'yaml';
-
 import type { ServerDescription } from '../../sandbox/description.js';
+import { writeProxiedRemote } from '../../test/helpers/proxied-remote.js';
 
 /**
  * Copies a server's sandbox client folder to `<root>/<client>` and adds the remote
@@ -21,25 +19,11 @@ export async function writeBenchConfig(
   port: number,
 ): Promise<{ dir: string; remote: string }> {
   const dir = join(root, server.client);
-  await rm(dir, { recursive: true, force: true });
-  await cp(server.confDir, dir, { recursive: true });
-
-  const file = join(dir, 'config.yml');
-  const config = parse(await readFile(file, 'utf8')) as {
-    remotes: Record<string, Record<string, unknown>>;
-  };
-  const original = config.remotes[server.remotes.https];
-  if (original === undefined) {
-    throw new Error(
-      `Remote ${server.remotes.https} is missing from ${server.confDir}; run ` +
-        '`npm run sandbox` again.',
-    );
-  }
-  const remote = `${server.remotes.https}-bench`;
-  config.remotes[remote] = { ...original, addr: `https://127.0.0.1:${port}` };
-  await writeFile(file, stringify(config));
-
-  const certs = join(dir, 'servercerts');
-  await cp(join(certs, `${server.remotes.https}.crt`), join(certs, `${remote}.crt`));
+  const remote = await writeProxiedRemote(
+    server.confDir,
+    server.remotes.https,
+    dir,
+    port,
+  );
   return { dir, remote };
 }

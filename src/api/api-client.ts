@@ -1,5 +1,9 @@
-import type { Connection, HttpRequest, HttpResponse } from '../transport/transport.js';
-import type { RemoteTransport } from '../transport/transport.js';
+import type {
+  Connection,
+  HttpRequest,
+  HttpResponse,
+  Transport,
+} from '../transport/transport.js';
 import { ConnectionError } from '../transport/errors.js';
 import { ApiError, NotFoundError } from './errors.js';
 import type { ServerInfo } from './server-facts.js';
@@ -17,11 +21,24 @@ export interface Instance {
   readonly profiles: readonly string[];
 }
 
+/** A member of a cluster, from `GET /1.0/cluster/members?recursion=1`. */
+export interface ClusterMember {
+  readonly server_name: string;
+  /** `https://host:port`: where the member answers the API itself. */
+  readonly url: string;
+  readonly status: string;
+}
+
 /** The answer of a pipelined probe: each part may have failed on its own. */
 export interface Probe<T> {
   readonly info: ServerInfo;
   /** The answer to the request that went out with `GET /1.0`. */
   readonly second: PromiseSettledResult<T>;
+  /**
+   * The cluster's members, asked for in the same batch before it is known whether
+   * the server is clustered; a server that is not refuses, and that is ignored.
+   */
+  readonly members: PromiseSettledResult<ClusterMember[]>;
 }
 
 /** The envelope every JSON answer of the REST API comes in. */
@@ -39,10 +56,10 @@ interface Envelope<T> {
  * it builds names the project, since the server's own URLs leave it out.
  */
 export class LxdApi {
-  readonly transport: RemoteTransport;
+  readonly transport: Transport;
   readonly project: string;
 
-  constructor(transport: RemoteTransport, options: { project: string }) {
+  constructor(transport: Transport, options: { project: string }) {
     this.transport = transport;
     this.project = options.project;
   }
@@ -76,6 +93,12 @@ export class LxdApi {
     return this.decode<ServerInfo>(request, await this.transport.request(request));
   }
 
+  /** `GET /1.0/cluster/members?recursion=1`: each member's name and address. */
+  async clusterMembers(): Promise<ClusterMember[]> {
+    const request = get(membersPath);
+    return this.decode<ClusterMember[]>(request, await this.transport.request(request));
+  }
+
   /** `GET /1.0/instances/<name>`. */
   async instance(name: string, project?: string): Promise<Instance> {
     const request = get(this.path(instancePath(name), {}, project));
@@ -89,8 +112,8 @@ export class LxdApi {
   }
 
   /**
-   * `GET /1.0` and `GET /1.0/instances/<name>` pipelined on one socket: on a cold
-   * remote, TCP, TLS and both answers take three round trips in all.
+   * `GET /1.0`, `GET /1.0/instances/<name>` and the cluster's members pipelined on
+   * one socket: on a cold remote, TCP, TLS and the answers take three round trips.
    */
   async probe(name: string, project?: string): Promise<Probe<Instance>> {
     return this.probeWith<Instance>(this.path(instancePath(name), {}, project));
@@ -106,14 +129,16 @@ export class LxdApi {
   async probeWith<T>(path: string): Promise<Probe<T>> {
     const first = get('/1.0');
     const second = get(path);
+    const third = get(membersPath);
     return this.transport.withConnection(
       async (connection) => {
-        const [info, instance] = await Promise.allSettled([
+        const [info, instance, members] = await Promise.allSettled([
           this.#fetch<ServerInfo>(connection, first),
           this.#fetch<T>(connection, second),
+          this.#fetch<ClusterMember[]>(connection, third),
         ]);
         if (info.status === 'rejected') throw info.reason;
-        return { info: info.value, second: instance };
+        return { info: info.value, second: instance, members };
       },
       { idempotent: true },
     );
@@ -158,6 +183,8 @@ export class LxdApi {
       : new ApiError(message, details);
   }
 }
+
+const membersPath = '/1.0/cluster/members?recursion=1';
 
 function get(path: string): HttpRequest {
   return { method: 'GET', path };

@@ -34,8 +34,11 @@ export interface ExecIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly input?: ExecInput;
-  /** Called with the operation id as soon as the server has started the command. */
-  readonly onStart?: (operation: string) => void;
+  /**
+   * Called with the operation id as soon as the server has started the command,
+   * and with the cluster member the server says runs it (`location`), if any.
+   */
+  readonly onStart?: (operation: string, location: string | undefined) => void;
 }
 
 /** How a recorded exec ended. */
@@ -50,6 +53,8 @@ export interface ExecOutcome {
 /** An operation as the server describes it. */
 export interface Operation {
   readonly id: string;
+  /** The cluster member that runs it; `none` or empty outside a cluster. */
+  readonly location?: string;
   readonly status: string;
   readonly status_code: number;
   readonly err: string;
@@ -75,8 +80,7 @@ export async function execRecorded(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const operation = await start(api, facts, connection, instance, spec, io.input);
-      io.onStart?.(operation);
+      const operation = await start(api, facts, connection, instance, spec, io);
       return finish(api, facts, connection, instance, operation, io);
     },
     // Requests already written must fail with the socket, never be resent by undici:
@@ -91,8 +95,9 @@ async function start(
   connection: Connection,
   instance: string,
   spec: ExecSpec,
-  input: ExecInput | undefined,
+  io: ExecIo,
 ): Promise<string> {
+  const { input } = io;
   const exec: HttpRequest = {
     ...execRequest(api, instance, spec, true),
     // With input, the POST must be pipelined behind the upload, which undici does
@@ -102,8 +107,7 @@ async function start(
   };
 
   if (input === undefined) {
-    const created = await api.decode<Operation>(exec, await connection.send(exec));
-    return created.id;
+    return started(io, await api.decode<Operation>(exec, await connection.send(exec)));
   }
 
   const upload: HttpRequest = {
@@ -129,7 +133,13 @@ async function start(
     await finish(api, facts, connection, instance, created.value.id, discardIo());
     throw uploaded.reason;
   }
-  return created.value.id;
+  return started(io, created.value);
+}
+
+// Tells whoever listens that the command runs, and where (a cluster member).
+function started(io: ExecIo, operation: Operation): string {
+  io.onStart?.(operation.id, operation.location);
+  return operation.id;
 }
 
 async function finish(
@@ -226,8 +236,7 @@ export async function execLive(
 ): Promise<ExecOutcome> {
   return api.transport.withConnection(
     async (connection) => {
-      const operation = await start(api, facts, connection, instance, spec, io.input);
-      io.onStart?.(operation);
+      const operation = await start(api, facts, connection, instance, spec, io);
 
       const paths = outputPaths(facts, instance, operation);
       const operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;

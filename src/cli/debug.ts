@@ -1,5 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 
+import { routeChannelName, type RouteEvent } from '../host/instance-route.js';
+
 interface RequestMessage {
   readonly request: {
     readonly method: string;
@@ -9,7 +11,10 @@ interface RequestMessage {
   readonly response?: { readonly statusCode: number };
 }
 
-/** `--debug`: every request on stderr with its status and timing. */
+/**
+ * `--debug`: every request on stderr with its status and timing, and each change of
+ * the way to an instance of a cluster (a fallback, a move).
+ */
 export function logRequests(write: (line: string) => void): void {
   const started = new WeakMap<object, number>();
   subscribe('undici:request:create', (message) => {
@@ -24,6 +29,9 @@ export function logRequests(write: (line: string) => void): void {
     write(
       `debug: ${request.method} ${request.path} -> ${response?.statusCode ?? '?'}${took}`,
     );
+  });
+  subscribe(routeChannelName, (message) => {
+    write(`debug: cluster: ${(message as RouteEvent).message}`);
   });
   subscribe('undici:request:error', (message) => {
     const { request } = message as RequestMessage;

@@ -51,7 +51,11 @@ export async function connectResolved(
         { remote, project, instance: resolved.instance, status: instance.status },
       );
     }
-    return new Host({ spec, connection, project, facts, instance });
+    // A clustered remote's instance is reached at its own member.
+    const route = facts.clustered
+      ? await connection.routeFor(instance, project)
+      : undefined;
+    return new Host({ spec, connection, project, facts, instance, route });
   } catch (error) {
     await connection.release();
     throw error;

@@ -23,6 +23,7 @@ import {
 import { getTree } from './get-tree.js';
 import { putFile, type PutFileOptions, type PutFileResult } from './put-file.js';
 import { putTree } from './put-tree.js';
+import type { InstanceRoute } from './instance-route.js';
 import type { RemoteConnection } from './remote-registry.js';
 import { run, type RunOptions, type RunResult } from './run.js';
 import { stream, type RunningCommand } from './stream.js';
@@ -42,6 +43,11 @@ export class Host {
   readonly instance: Instance;
   /** The REST API, bound to the instance's project. */
   readonly api: LxdApi;
+  /**
+   * On a clustered remote, the way to the member that hosts the instance: which
+   * member, and whether requests go straight to it. Undefined otherwise.
+   */
+  readonly route: InstanceRoute | undefined;
 
   #connection: RemoteConnection | undefined;
 
@@ -51,6 +57,7 @@ export class Host {
     project: string;
     facts: ServerFacts;
     instance: Instance;
+    route?: InstanceRoute | undefined;
   }) {
     this.spec = details.spec;
     this.remote = details.connection.remote;
@@ -58,7 +65,10 @@ export class Host {
     this.name = details.instance.name;
     this.facts = details.facts;
     this.instance = details.instance;
-    this.api = new LxdApi(details.connection.transport, { project: details.project });
+    this.route = details.route;
+    this.api = new LxdApi(details.route ?? details.connection.transport, {
+      project: details.project,
+    });
     this.#connection = details.connection;
   }
 

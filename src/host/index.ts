@@ -1,7 +1,12 @@
 // The host layer: a connected instance, and what runs on it.
 export { connect, type ConnectOptions } from './connect.js';
 export { Host } from './host.js';
-export { RemoteRegistry, sharedRemotes } from './remote-registry.js';
+export {
+  RemoteRegistry,
+  sharedRemotes,
+  type RegistryOptions,
+} from './remote-registry.js';
+export { InstanceRoute, routeChannelName, type RouteEvent } from './instance-route.js';
 export { run, runMarker, type RunOptions, type RunResult } from './run.js';
 export { stream, type OutputChunk, type RunningCommand } from './stream.js';
 export { buildArgv, CommandInputError, quoteArgv, type Command } from './command.js';

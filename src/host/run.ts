@@ -154,6 +154,10 @@ export async function run(
       stdout: stdout.writable,
       stderr: stderr.writable,
       ...(input ? { input } : {}),
+      // On a cluster, the operation names the member that runs the command.
+      onStart: (_operation: string, location: string | undefined) => {
+        host.route?.observe(location);
+      },
     };
     outcome = live
       ? await execLive(host.api, host.facts, host.name, spec, io, options.pollInterval)

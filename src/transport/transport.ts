@@ -60,6 +60,11 @@ export interface TransportOptions {
   readonly bodyTimeout?: number;
   /** How many times a request that is safe to resend is retried. Default 3. */
   readonly retries?: number;
+  /**
+   * How many times a request is retried when its connection could not be made at
+   * all. Default `retries`; 0 where the caller has somewhere else to send it.
+   */
+  readonly connectRetries?: number;
   /** Requests in flight on one socket at most. Default 16. */
   readonly pipelining?: number;
 }
@@ -76,12 +81,35 @@ export interface Connection {
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/** Options of a chain of requests on one leased socket. */
+export interface ChainOptions {
+  /** Whether the whole chain may be run again after it may have reached the server. */
+  readonly idempotent?: boolean;
+  /** False: requests already written fail with their socket, never written again. */
+  readonly resend?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What the api layer sends through: one remote's transport, or something that picks
+ * one of several for each request (a cluster member's, say) and keeps the same rules.
+ */
+export interface Transport {
+  readonly endpoint: Endpoint;
+  readonly stats: TransportStats;
+  request(request: HttpRequest): Promise<HttpResponse>;
+  withConnection<T>(
+    chain: (connection: Connection) => Promise<T>,
+    options?: ChainOptions,
+  ): Promise<T>;
+}
+
 /**
  * The HTTP side of one remote: a small pool of HTTP/1.1 sockets, each leased to one
  * chain of requests at a time so that a chain can pipeline on its own socket, with
  * timeouts, cancellation, and retries where a resend is safe.
  */
-export class RemoteTransport {
+export class RemoteTransport implements Transport {
   readonly endpoint: Endpoint;
   readonly stats: TransportStats = {
     connects: 0,
@@ -107,6 +135,7 @@ export class RemoteTransport {
       headersTimeout: options.headersTimeout ?? 30_000,
       bodyTimeout: options.bodyTimeout ?? 60_000,
       retries: options.retries ?? 3,
+      connectRetries: options.connectRetries ?? options.retries ?? 3,
       pipelining: options.pipelining ?? 16,
     };
   }
@@ -150,7 +179,7 @@ export class RemoteTransport {
    */
   async withConnection<T>(
     chain: (connection: Connection) => Promise<T>,
-    options: { idempotent?: boolean; resend?: boolean; signal?: AbortSignal } = {},
+    options: ChainOptions = {},
   ): Promise<T> {
     // Requests of the latest run that may have reached the server: a failure that
     // was itself never sent says nothing of the requests sent before it.
@@ -209,8 +238,12 @@ export class RemoteTransport {
       try {
         return await attempt();
       } catch (error) {
+        const limit =
+          error instanceof TransportError && error.sent === 'no'
+            ? this.#options.connectRetries
+            : this.#options.retries;
         const again =
-          tries < this.#options.retries &&
+          tries < limit &&
           !this.#closed &&
           error instanceof TransportError &&
           retryable(error);

@@ -326,10 +326,11 @@ describe('lxd-api', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as { operation: string; requests: number });
+    // A cold connect pipelines GET /1.0, the instance and the cluster's members.
     assert.deepEqual(
       rows.map((row) => [row.operation, row.requests]),
       [
-        ['connect (cold)', 2],
+        ['connect (cold)', 3],
         ['exec true (warm)', 7],
         ['put 100 B', 1],
         ['get 100 B', 1],

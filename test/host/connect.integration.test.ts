@@ -188,7 +188,8 @@ for (const server of sandboxServers()) {
         remotes: shared,
       });
       const stats = a.api.transport.stats;
-      assert.equal(stats.requests, 2);
+      // GET /1.0, the instance, and the cluster's members (refused here: no cluster).
+      assert.equal(stats.requests, 3);
 
       const b = await connect(`${server.remotes.https}:${second}`, {
         env,
@@ -197,7 +198,7 @@ for (const server of sandboxServers()) {
       assert.equal(b.api.transport, a.api.transport);
       assert.equal(stats.connects, 1);
       assert.equal(stats.handshakes, 1);
-      assert.equal(stats.requests, 3, 'the second host costs one request');
+      assert.equal(stats.requests, 4, 'the second host costs one request');
 
       await a.disconnect();
       assert.equal(shared.size, 1, 'the remote stays open while a host uses it');
@@ -205,7 +206,7 @@ for (const server of sandboxServers()) {
       assert.equal(shared.size, 0, 'the last host closes the remote');
     });
 
-    test('sends both requests of a cold connect before the first answer', async () => {
+    test('sends all requests of a cold connect before the first answer', async () => {
       const events: string[] = [];
       const onSend = (message: unknown) => {
         events.push(`send ${(message as { request: { path: string } }).request.path}`);
@@ -224,8 +225,12 @@ for (const server of sandboxServers()) {
       await host.disconnect();
 
       const instancePath = `/1.0/instances/${first}?project=${server.project}`;
-      assert.deepEqual(events.slice(0, 2), ['send /1.0', `send ${instancePath}`]);
-      assert.equal(events.length, 4);
+      assert.deepEqual(events.slice(0, 3), [
+        'send /1.0',
+        `send ${instancePath}`,
+        'send /1.0/cluster/members?recursion=1',
+      ]);
+      assert.equal(events.length, 6);
     });
   });
 }

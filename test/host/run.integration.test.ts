@@ -21,6 +21,7 @@ import { RemoteRegistry } from '../../src/host/remote-registry.js';
 import { run } from '../../src/host/run.js';
 import { UnknownUserError } from '../../src/host/users.js';
 import { leftoverInputFiles, leftoverOutputFiles } from '../helpers/residue.js';
+import { assertLiveOutput } from '../helpers/live-output.js';
 import { sandboxEnv, sandboxServers } from '../helpers/sandbox.js';
 
 const env = sandboxEnv();
@@ -177,24 +178,7 @@ for (const server of sandboxServers()) {
     test('delivers live output while the command runs', async () => {
       // The command goes on only once the test has seen its first line: that can
       // happen only if the line was delivered while the command was running.
-      const flag = `/tmp/seen-${randomBytes(6).toString('hex')}`;
-      const chunks: Buffer[] = [];
-      let told: Promise<unknown> | undefined;
-      const result = await host.run(
-        `echo first; i=0; while [ ! -e ${flag} ] && [ $i -lt 400 ]; do sleep 0.05; ` +
-          `i=$((i+1)); done; [ -e ${flag} ] && echo second || echo gave-up; rm -f ${flag}`,
-        {
-          onStdout: (chunk) => {
-            chunks.push(chunk);
-            if (told === undefined && Buffer.concat(chunks).includes('first\n')) {
-              told = host.run(['touch', flag]);
-            }
-          },
-        },
-      );
-      await told;
-      assert.equal(result.stdout, 'first\nsecond');
-      assert.equal(Buffer.concat(chunks).toString(), 'first\nsecond\n');
+      await assertLiveOutput(host);
     });
 
     test('delivers numbered lines complete and in order, every byte once', async () => {

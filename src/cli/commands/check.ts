@@ -10,6 +10,9 @@ interface Checked {
   readonly extensions: Record<string, boolean>;
   readonly status: string;
   readonly roundTripMs: number;
+  /** On a cluster: the member the instance lives on, and how requests reach it. */
+  readonly member?: string;
+  readonly route?: 'direct' | 'forwarded';
 }
 
 // The extensions this tool uses, or would use where present.
@@ -43,8 +46,10 @@ export async function checkCommand(
       const marks = Object.entries(value.extensions)
         .map(([name, present]) => `${name}:${present ? 'yes' : 'no'}`)
         .join(' ');
+      const where =
+        value.member === undefined ? '' : `member ${value.member} (${value.route})  `;
       process.stdout.write(
-        `${paint('green', label)}  ${value.server}  ${value.status}  ` +
+        `${paint('green', label)}  ${value.server}  ${value.status}  ${where}` +
           `rtt ${value.roundTripMs.toFixed(1)} ms  ${marks}\n`,
       );
     },
@@ -53,11 +58,15 @@ export async function checkCommand(
 }
 
 async function probe(host: Host): Promise<Checked> {
-  // One warm round trip: the socket that connect left open answers it.
+  // One warm round trip: the socket that connect left open answers it. An instance
+  // on another member of a cluster is reached on that member's socket, which its
+  // first request opens: that one is not timed.
+  if (host.route?.direct === true) await host.api.serverInfo();
   const started = performance.now();
   await host.api.serverInfo();
   const roundTripMs = performance.now() - started;
   const kind = host.facts.kind === 'lxd' ? 'LXD' : 'Incus';
+  const route = host.route;
   return {
     server: `${kind} ${host.facts.version}`,
     extensions: Object.fromEntries(
@@ -65,5 +74,8 @@ async function probe(host: Host): Promise<Checked> {
     ),
     status: host.instance.status,
     roundTripMs,
+    ...(route?.member === undefined
+      ? {}
+      : { member: route.member, route: route.direct ? 'direct' : 'forwarded' }),
   };
 }
