@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
 import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
-import { AbortError } from '../transport/errors.js';
+import { ApiError, OutputLostError } from '../api/errors.js';
+import { LxdApiError } from '../errors.js';
+import { AbortError, TransportError } from '../transport/errors.js';
 import {
   buildArgv,
   CommandInputError,
   describeCommand,
   type Command,
 } from './command.js';
-import { CommandFailedError } from './errors.js';
+import { CommandFailedError, CommandInterruptedError } from './errors.js';
 import type { Host } from './host.js';
 import { makeSink, OutputLimitError, type OutputTarget } from './output.js';
 import { describeHost, lookupUser, userById } from './users.js';
@@ -142,6 +144,7 @@ export async function run(
   options.signal?.addEventListener('abort', kill, { once: true });
 
   let outcome;
+  let operation: string | undefined;
   try {
     const spec = {
       command: argv,
@@ -154,10 +157,16 @@ export async function run(
       stdout: stdout.writable,
       stderr: stderr.writable,
       ...(input ? { input } : {}),
+      onStart: (id: string) => {
+        operation = id;
+      },
     };
     outcome = live
       ? await execLive(host.api, host.facts, host.name, spec, io, options.pollInterval)
       : await execRecorded(host.api, host.facts, host.name, spec, io);
+  } catch (error) {
+    if (isAborted(options.signal)) throw error;
+    throw interrupted(error, operation, { host: name, command: describeCommand(command) });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);
@@ -199,6 +208,37 @@ export async function run(
     throw new CommandFailedError(result, options.timeout);
   }
   return result;
+}
+
+/**
+ * Says what a failure of the exchange means for the command: once the server
+ * has started it, that it ran; before, when the request may have reached the
+ * server (a broken connection, a gateway's 502/503/504), that it may have run.
+ * Other failures (refused before anything was sent, an error the server
+ * answered) mean it did not run, and are thrown as they are.
+ */
+function interrupted(
+  error: unknown,
+  operation: string | undefined,
+  details: { host: string; command: string },
+): unknown {
+  if (!(error instanceof Error)) return error;
+  if (operation !== undefined && error instanceof LxdApiError) {
+    const exitCode = error instanceof OutputLostError ? error.exitCode : undefined;
+    return new CommandInterruptedError({
+      ...details,
+      ran: 'yes',
+      operation,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      cause: error,
+    });
+  }
+  const maybe =
+    (error instanceof TransportError && error.sent !== 'no') ||
+    (error instanceof ApiError && [502, 503, 504].includes(error.status));
+  return maybe
+    ? new CommandInterruptedError({ ...details, ran: 'maybe', cause: error })
+    : error;
 }
 
 /** The environment variable that marks a command's processes. */

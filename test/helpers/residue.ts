@@ -25,3 +25,12 @@ export async function leftoverInputFiles(host: Host): Promise<string[]> {
     .split('\n')
     .filter((name) => name.startsWith('.lxd-api-stdin-'));
 }
+
+/** Output files of the given operations still in the instance's logs. */
+export async function operationFiles(
+  host: Host,
+  operations: readonly string[],
+): Promise<string[]> {
+  const left = await leftoverOutputFiles(host);
+  return left.filter((url) => operations.some((id) => url.includes(`exec_${id}`)));
+}
