@@ -67,6 +67,8 @@ export interface SeenRequest {
   readonly path: string;
   /** The fault applied, if any. */
   readonly fault?: HttpFault['kind'];
+  /** The server's answer that the fault kept from the client, when it had one. */
+  swallowed?: string;
 }
 
 /** Requests of the exec protocol, as rules want to name them. */
@@ -229,12 +231,13 @@ export class FaultProxy {
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
     const fault = this.#pick(method, path);
-    this.seen.push({
+    const seen: SeenRequest = {
       connection: downstream?.number ?? 0,
       method,
       path,
       ...(fault === undefined ? {} : { fault: fault.kind }),
-    });
+    };
+    this.seen.push(seen);
     if (downstream === undefined) {
       request.socket.destroy();
       return;
@@ -248,7 +251,7 @@ export class FaultProxy {
     downstream.queue = downstream.queue
       .then(async () => {
         if (downstream.broken) return;
-        await this.#forward(downstream, request, response, await body, fault);
+        await this.#forward(downstream, request, response, await body, fault, seen);
       })
       .catch((error: unknown) => {
         if (!downstream.broken) this.upstreamErrors.push(error);
@@ -281,6 +284,7 @@ export class FaultProxy {
     response: ServerResponse,
     body: Buffer,
     fault: HttpFault | undefined,
+    seen: SeenRequest,
   ): Promise<void> {
     if (fault?.kind === 'status' && fault.forward !== true) {
       answerStatus(response, fault.status);
@@ -296,11 +300,11 @@ export class FaultProxy {
 
     switch (fault?.kind) {
       case 'status':
-        await answer.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+        seen.swallowed = await answer.body.text();
         answerStatus(response, fault.status);
         return;
       case 'close-after-forward':
-        await answer.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+        seen.swallowed = await answer.body.text();
         this.#break(downstream);
         return;
       case 'stall':
@@ -310,14 +314,18 @@ export class FaultProxy {
         return;
       case 'cut': {
         const whole = Buffer.from(await answer.body.arrayBuffer());
+        seen.swallowed = whole.toString();
         const at = Math.min(fault.at ?? Math.floor(whole.length / 2), whole.length - 1);
         response.writeHead(answer.statusCode, {
           ...headers,
           'content-length': String(whole.length),
         });
-        response.write(whole.subarray(0, Math.max(0, at)), () => {
-          this.#break(downstream);
-        });
+        // Broken before the next request is forwarded: none goes out behind it.
+        downstream.broken = true;
+        await new Promise((resolve) =>
+          response.write(whole.subarray(0, Math.max(0, at)), resolve),
+        );
+        this.#break(downstream);
         return;
       }
       case 'delay':
