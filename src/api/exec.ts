@@ -2,7 +2,6 @@
 // file: split up, the order of its requests on the socket would be hard to see.
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { debuglog } from 'node:util';
 
@@ -100,7 +99,11 @@ export async function execRecorded(
   } catch (error) {
     if (progress === undefined || !(error instanceof TransportError)) throw error;
     const started = progress;
-    debug('exec %s: the batch failed (%s); finishing it again', started.operation, error.code);
+    debug(
+      'exec %s: the batch failed (%s); finishing it again',
+      started.operation,
+      error.code,
+    );
     return recover(api, started, error);
   }
 }
@@ -255,7 +258,8 @@ async function finish(
       const last = await settle(api, final.request, final.response);
       const ended = pickEnded(progress.waited, last);
       if (ended?.metadata?.return !== undefined) progress.ended = ended;
-      else failed = [progress.waited, last].find((each) => each instanceof TransportError);
+      else
+        failed = [progress.waited, last].find((each) => each instanceof TransportError);
     }
     // Reads that went out after an answer with the exit code saw the whole file.
     // Others may have read it while the command still wrote (a gateway that failed
@@ -590,16 +594,6 @@ async function settle(
     if (error instanceof ApiError || error instanceof TransportError) return error;
     throw error;
   }
-}
-
-/** Streams a log answer into its sink; false when the file was not there. */
-async function drain(response: HttpResponse, sink: Writable): Promise<boolean> {
-  if (response.statusCode !== 200) {
-    await discard(response);
-    return false;
-  }
-  await pipeline(response.body, sink, { end: false });
-  return true;
 }
 
 async function discard(response: HttpResponse): Promise<void> {

@@ -166,7 +166,10 @@ export async function run(
       : await execRecorded(host.api, host.facts, host.name, spec, io);
   } catch (error) {
     if (isAborted(options.signal)) throw error;
-    throw interrupted(error, operation, { host: name, command: describeCommand(command) });
+    throw interrupted(error, operation, {
+      host: name,
+      command: describeCommand(command),
+    });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);

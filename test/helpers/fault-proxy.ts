@@ -42,6 +42,8 @@ export type HttpFault =
   | { readonly kind: 'close-after-forward' }
   /** Forwards it, sends the headers with the full length and `at` bytes (half by default), closes. */
   | { readonly kind: 'cut'; readonly at?: number }
+  /** Forwards it, sends the headers and `at` bytes of the body (half by default), then stalls. */
+  | { readonly kind: 'stall-body'; readonly at?: number }
   /** Forwards it and holds the answer back for `ms` milliseconds. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** Forwards it and never answers, nor anything behind it on the connection. */
@@ -291,7 +293,7 @@ export class FaultProxy {
       return;
     }
     const answer = await downstream.upstream.request({
-      method: (request.method ?? 'GET') as 'GET',
+      method: request.method ?? 'GET',
       path: request.url ?? '/',
       headers: relayedHeaders(request.headers),
       body: body.length === 0 && request.method === 'GET' ? null : body,
@@ -312,6 +314,7 @@ export class FaultProxy {
         // The answer never goes out; neither does anything behind it.
         downstream.broken = true;
         return;
+      case 'stall-body':
       case 'cut': {
         const whole = Buffer.from(await answer.body.arrayBuffer());
         seen.swallowed = whole.toString();
@@ -325,7 +328,7 @@ export class FaultProxy {
         await new Promise((resolve) =>
           response.write(whole.subarray(0, Math.max(0, at)), resolve),
         );
-        this.#break(downstream);
+        if (fault.kind === 'cut') this.#break(downstream);
         return;
       }
       case 'delay':
