@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
 import { ApiError, OutputLostError } from '../api/errors.js';
+import { deleteFile } from '../api/files.js';
 import { LxdApiError } from '../errors.js';
 import { AbortError, TransportError } from '../transport/errors.js';
 import {
@@ -166,10 +167,19 @@ export async function run(
       : await execRecorded(host.api, host.facts, host.name, spec, io);
   } catch (error) {
     if (isAborted(options.signal)) throw error;
-    throw interrupted(error, operation, {
+    const failure = interrupted(error, operation, {
       host: name,
       command: describeCommand(command),
     });
+    // A command that may not have started leaves its input file behind: remove
+    // it. Should the command start after all, it finds no input and exits 126
+    // without running.
+    if (input !== undefined && failure instanceof CommandInterruptedError) {
+      if (failure.ran === 'maybe') {
+        await deleteFile(host.api, host.name, input.path).catch(() => undefined);
+      }
+    }
+    throw failure;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);
@@ -318,6 +328,21 @@ function checkOptions(options: RunOptions): void {
     throw new CommandInputError(
       `group must be a gid (an integer ≥ 0), not ${options.group}.`,
     );
+  }
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    // The value is never shown: environments carry secrets.
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      throw new CommandInputError(
+        `env has the name ${JSON.stringify(key)}, which no environment variable can ` +
+          'have (it is empty or holds `=` or a NUL byte); rename it.',
+      );
+    }
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new CommandInputError(
+        `env.${key} is not a string without NUL bytes; give it as text (its value ` +
+          'is not shown here).',
+      );
+    }
   }
   if (options.maxBuffer !== undefined && !(options.maxBuffer >= 0)) {
     throw new CommandInputError(`maxBuffer must be ≥ 0 bytes, not ${options.maxBuffer}.`);

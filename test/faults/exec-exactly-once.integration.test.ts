@@ -117,6 +117,11 @@ async function oneCase(
       assert.equal(result.stderr, 'err', where);
     }
     await cleanUpSwallowed(bench, operations.swallowed);
+    assert.deepEqual(
+      await inputFilesLeft(bench),
+      [],
+      `${where}: an input file was left; requests:\n${transcript(bench)}`,
+    );
     assert.deepEqual(await operationFiles(bench.direct, operations.all), [], where);
   }
 }
@@ -146,6 +151,29 @@ function operationsSeen(bench: FaultBench): { all: string[]; swallowed: string[]
   );
   const all = bench.proxy.seen.flatMap((each) => id(each.path) ?? []);
   return { all: [...new Set([...all, ...swallowed])], swallowed };
+}
+
+function transcript(bench: FaultBench): string {
+  return bench.proxy.seen
+    .map((each) => `#${each.connection} ${each.method} ${each.path} ${each.fault ?? ''}`)
+    .join('\n');
+}
+
+/** The input files this case uploaded (their paths are in the proxy's record) still there. */
+async function inputFilesLeft(bench: FaultBench): Promise<string[]> {
+  const paths = bench.proxy.seen.flatMap((each) => {
+    const match = /files\?path=(%2Ftmp%2F\.lxd-api-stdin-[0-9a-f]+)/.exec(each.path);
+    return match?.[1] === undefined ? [] : [decodeURIComponent(match[1])];
+  });
+  const left: string[] = [];
+  for (const path of new Set(paths)) {
+    const found = await bench.direct.stat(path).then(
+      () => true,
+      () => false,
+    );
+    if (found) left.push(path);
+  }
+  return left;
 }
 
 /**
