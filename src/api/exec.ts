@@ -133,6 +133,18 @@ class ExecProgress {
     this.stdout = new OutputCopy(io.stdout);
     this.stderr = new OutputCopy(io.stderr);
   }
+
+  /** The error for a command that started but whose result could not be read. */
+  lost(remote: string, message: string, cause?: unknown): OutputLostError {
+    const exitCode = this.ended?.metadata?.return;
+    return new OutputLostError(message, {
+      remote,
+      instance: this.instance,
+      operation: this.operation,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
 }
 
 async function recover(
@@ -147,18 +159,11 @@ async function recover(
     );
   } catch (error) {
     if (!(error instanceof TransportError)) throw error;
-    throw new OutputLostError(
+    throw progress.lost(
+      api.remote,
       `Remote \`${api.remote}\`: the command on \`${progress.instance}\` started ` +
         `(operation ${progress.operation}), but finishing it failed: ${error.message}`,
-      {
-        remote: api.remote,
-        instance: progress.instance,
-        operation: progress.operation,
-        ...(progress.ended?.metadata?.return === undefined
-          ? {}
-          : { exitCode: progress.ended.metadata.return }),
-        cause: error === failure ? failure : new AggregateError([failure, error]),
-      },
+      error === failure ? failure : new AggregateError([failure, error]),
     );
   }
 }
@@ -303,18 +308,11 @@ async function finish(
     progress.waited,
   );
   if (!progress.stdout.complete || !progress.stderr.complete) {
-    throw new OutputLostError(
+    throw progress.lost(
+      api.remote,
       `Remote \`${api.remote}\`: the output of the command on \`${progress.instance}\` ` +
         `(operation ${progress.operation}) was read before the command ended and is ` +
         'gone from the server; what was read was delivered.',
-      {
-        remote: api.remote,
-        instance: progress.instance,
-        operation: progress.operation,
-        ...(progress.ended?.metadata?.return === undefined
-          ? {}
-          : { exitCode: progress.ended.metadata.return }),
-      },
     );
   }
   return outcome;
@@ -558,18 +556,11 @@ async function readElsewhere(
   }
   const lost = missing.find((each) => !each.copy.complete);
   if (lost !== undefined && progress.ended !== undefined) {
-    throw new OutputLostError(
+    throw progress.lost(
+      api.remote,
       `Remote \`${api.remote}\` has no ${lost.name} file for the command on ` +
         `\`${progress.instance}\` (operation ${progress.operation}) at ${lost.path}` +
         (actual === undefined ? ' and named no other.' : ': its output is gone.'),
-      {
-        remote: api.remote,
-        instance: progress.instance,
-        operation: progress.operation,
-        ...(progress.ended.metadata?.return === undefined
-          ? {}
-          : { exitCode: progress.ended.metadata.return }),
-      },
     );
   }
 }

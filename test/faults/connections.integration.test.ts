@@ -19,6 +19,7 @@ import { faultBench } from '../helpers/fault-setup.js';
 import { FaultTcpProxy } from '../helpers/fault-tcp-proxy.js';
 import { activeResources, settledResources } from '../helpers/leaks.js';
 import { proxiedConfig } from '../helpers/proxied-config.js';
+import { leftoverOutputFiles, removeOrphanedOutput } from '../helpers/residue.js';
 import { sandboxEnv, sandboxServers } from '../helpers/sandbox.js';
 import { scratchDir } from '../helpers/scratch.js';
 
@@ -68,11 +69,18 @@ for (const server of sandboxServers()) {
         const bench = await faultBench(server, instance);
         try {
           const counter = bench.counter();
-          const error = await host.run(counter.append).catch((e: unknown) => e);
+          const before = new Set(await leftoverOutputFiles(bench.direct));
+          const marker = `orphan-${process.pid}-${Date.now()}`;
+          const error = await host
+            .run(`${counter.append}; echo ${marker}`)
+            .catch((e: unknown) => e);
           assert.ok(error instanceof CommandInterruptedError, String(error));
           assert.equal(error.ran, 'maybe');
           await new Promise((resolve) => setTimeout(resolve, 300));
           assert.equal(await counter.count(), 1);
+          // The client never learned the operation, so its files stay (a stated
+          // limitation): the test removes them.
+          assert.equal(await removeOrphanedOutput(bench.direct, before, marker), 2);
         } finally {
           await bench.close();
         }
