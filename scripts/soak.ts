@@ -5,10 +5,11 @@
 import { sandboxServers } from '../test/helpers/sandbox.js';
 import { soak } from '../test/helpers/soak.js';
 
-const usage = `usage: npm run soak [-- --count N] [-- --incus]
+const usage = `usage: npm run soak [-- --count N] [-- --fault-every N] [-- --incus]
 
 Runs N commands (10000) one after another on the sandbox's LXD (or Incus) over one
-connection, through a fault proxy that breaks the exec batch every 100th command,
+connection, through a fault proxy that breaks the exec batch every 100th command
+(or every Nth; 0 for none),
 and prints file descriptors, memory and leftovers. Needs \`npm run sandbox\`.`;
 
 const args = process.argv.slice(2);
@@ -22,6 +23,8 @@ if (!Number.isInteger(count) || count < 10) {
   console.error(`--count takes a whole number of commands (10 or more).\n${usage}`);
   process.exit(2);
 }
+const everyAt = args.indexOf('--fault-every');
+const faultEvery = everyAt === -1 ? 100 : Number(args[everyAt + 1]);
 const kind = args.includes('--incus') ? 'incus' : 'lxd';
 const server = sandboxServers().find((each) => each.kind === kind);
 if (server === undefined) throw new Error(`the sandbox has no ${kind} server`);
@@ -29,7 +32,7 @@ if (server === undefined) throw new Error(`the sandbox has no ${kind} server`);
 const step = Math.max(1, Math.floor(count / 10));
 const figures = await soak(server, {
   count,
-  faultEvery: 100,
+  faultEvery,
   onProgress: (done) => {
     if (done % step === 0) process.stderr.write(`soak: ${done}/${count}\n`);
   },
@@ -51,5 +54,6 @@ console.log(
 console.log(
   `  rss          ${mib(figures.rssMiB.warm)} after warm-up, ${mib(figures.rssMiB.end)} at the end`,
 );
+for (const error of figures.errors) console.log(`  error        ${error}`);
 console.log(`  leftovers    ${figures.leftovers.length} files on the server`);
 process.exitCode = figures.leftovers.length === 0 ? 0 : 1;

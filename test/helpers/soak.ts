@@ -17,6 +17,8 @@ export interface SoakFigures {
   readonly server: string;
   readonly commands: number;
   readonly outcomes: Readonly<Record<string, number>>;
+  /** The first few errors thrown, for a reader to see what they were. */
+  readonly errors: readonly string[];
   /** Faults the proxy injected. */
   readonly faults: number;
   /** TCP connections the client opened: one, plus one per fault that broke one. */
@@ -42,6 +44,7 @@ export async function soak(
   const started = performance.now();
   const outcomes: Record<string, number> = {};
   const operations = new Set<string>();
+  const errors: string[] = [];
   const warmAt = Math.min(200, Math.floor(options.count / 4));
   let faults = 0;
   let warm = { fds: 0, heap: 0, rss: 0 };
@@ -64,7 +67,10 @@ export async function soak(
             operations.add(result.operation);
             return result.ok ? 'ok' : `exit ${result.exitCode}`;
           },
-          (error: unknown) => (error instanceof Error ? error.name : 'thrown'),
+          (error: unknown) => {
+            if (errors.length < 5) errors.push(`#${index}: ${String(error)}`);
+            return error instanceof Error ? error.name : 'thrown';
+          },
         );
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (bench.proxy.seen.length > 1000) bench.proxy.reset();
@@ -82,6 +88,7 @@ export async function soak(
       server: server.title,
       commands: options.count,
       outcomes,
+      errors,
       faults,
       connections: bench.host.api.transport.stats.connects,
       fds: { warm: warm.fds, end: end.fds },
