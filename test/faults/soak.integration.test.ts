@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import { sandboxServers } from '../helpers/sandbox.js';
 import { soak } from '../helpers/soak.js';
 
-test('240 commands with failures and faults leave fds, memory and the server clean', async () => {
+test('180 commands with failures and faults leave fds, memory and the server clean', async () => {
   const server = sandboxServers()[1] ?? sandboxServers()[0];
   assert.ok(server);
-  const count = 240;
-  const figures = await soak(server, { count, faultEvery: 24 });
+  const count = 180;
+  const figures = await soak(server, { count, faultEvery: 18 });
   const detail = JSON.stringify(figures);
 
   assert.deepEqual(figures.leftovers, [], detail);
