@@ -36,7 +36,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'sandbox/**', 'bench/**'],
+    files: ['src/cli/**', 'sandbox/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -13,6 +13,7 @@ export {
   ApiError,
   AuthenticationError,
   NotFoundError,
+  OutputLostError,
   UnsupportedServerError,
 } from './api/errors.js';
 export type { ServerFacts } from './api/server-facts.js';

@@ -58,3 +58,33 @@ export class UnsupportedServerError extends LxdApiError {
     this.missing = details.missing;
   }
 }
+
+/**
+ * A command started in the instance, but its exit code or its output could not be
+ * fully read: the connection kept failing, or the output files were gone.
+ */
+export class OutputLostError extends LxdApiError {
+  readonly remote: string;
+  readonly instance: string;
+  /** The server's operation id of the command. */
+  readonly operation: string;
+  /** The command's exit code, when it was learned. */
+  readonly exitCode: number | undefined;
+
+  constructor(
+    message: string,
+    details: {
+      remote: string;
+      instance: string;
+      operation: string;
+      exitCode?: number;
+      cause?: unknown;
+    },
+  ) {
+    super('LXDAPI_OUTPUT_LOST', message, { cause: details.cause });
+    this.remote = details.remote;
+    this.instance = details.instance;
+    this.operation = details.operation;
+    this.exitCode = details.exitCode;
+  }
+}

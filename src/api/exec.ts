@@ -2,13 +2,18 @@
 // file: split up, the order of its requests on the socket would be hard to see.
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
+import { debuglog } from 'node:util';
+
+import { TransportError } from '../transport/errors.js';
 import type { Connection, HttpRequest, HttpResponse } from '../transport/transport.js';
 import type { LxdApi } from './api-client.js';
-import { ApiError } from './errors.js';
+import { ApiError, OutputLostError } from './errors.js';
 import { fileWriteHeaders, instanceFileUrl } from './files.js';
+import { OutputCopy } from './output-copy.js';
 import type { ServerFacts } from './server-facts.js';
+
+const debug = debuglog('lxdapi:exec');
 
 /** What the exec API is asked to run. */
 export interface ExecSpec {
@@ -70,6 +75,11 @@ export interface Operation {
  * is known: wait, the final operation, stdout, stderr, and the deletion of both
  * output files. The server serves them strictly in order, so the reads happen
  * after the command ended and the deletes after the reads.
+ *
+ * The POST is never sent twice. Once the command has started, everything left to
+ * do is safe to repeat: when the batch fails (a broken connection, a gateway's
+ * 502/503/504), what it had not finished is done again on a fresh connection,
+ * within the transport's retry budget, and no output byte is delivered twice.
  */
 export async function execRecorded(
   api: LxdApi,
@@ -78,15 +88,88 @@ export async function execRecorded(
   spec: ExecSpec,
   io: ExecIo,
 ): Promise<ExecOutcome> {
-  return api.transport.withConnection(
-    async (connection) => {
-      const operation = await start(api, facts, connection, instance, spec, io);
-      return finish(api, facts, connection, instance, operation, io);
-    },
-    // Requests already written must fail with the socket, never be resent by undici:
-    // a resent delete could remove output before it was read.
-    { resend: false },
-  );
+  let progress: ExecProgress | undefined;
+  try {
+    return await api.transport.withConnection(
+      async (connection) => {
+        const operation = await start(api, facts, connection, instance, spec, io);
+        progress = new ExecProgress(facts, instance, operation, io);
+        return await finish(api, connection, progress);
+      },
+      // Requests already written must fail with the socket, never be resent by
+      // undici: a resent POST could run the command twice.
+      { resend: false },
+    );
+  } catch (error) {
+    if (progress === undefined || !(error instanceof TransportError)) throw error;
+    const started = progress;
+    debug(
+      'exec %s: the batch failed (%s); finishing it again',
+      started.operation,
+      error.code,
+    );
+    return recover(api, started, error);
+  }
+}
+
+/** What is known and done of a started command, so that a retry does only the rest. */
+class ExecProgress {
+  readonly operation: string;
+  readonly instance: string;
+  readonly operationPath: string;
+  /** Where the output files are: predicted, then as the finished operation says. */
+  paths: { stdout: string; stderr: string };
+  readonly predicted: { stdout: string; stderr: string };
+  /** The finished operation, once an answer carried its exit code. */
+  ended: Operation | undefined;
+  /** The wait's own answer, for the message when no exit code ever came. */
+  waited: Operation | Error | undefined;
+  readonly stdout: OutputCopy;
+  readonly stderr: OutputCopy;
+  readonly deleted = { stdout: false, stderr: false };
+
+  constructor(facts: ServerFacts, instance: string, operation: string, io: ExecIo) {
+    this.operation = operation;
+    this.instance = instance;
+    this.operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;
+    this.predicted = outputPaths(facts, instance, operation);
+    this.paths = this.predicted;
+    this.stdout = new OutputCopy(io.stdout);
+    this.stderr = new OutputCopy(io.stderr);
+  }
+
+  /** The error for a command that started but whose result could not be read. */
+  lost(remote: string, message: string, cause?: unknown): OutputLostError {
+    const exitCode = this.ended?.metadata?.return;
+    return new OutputLostError(message, {
+      remote,
+      instance: this.instance,
+      operation: this.operation,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+}
+
+async function recover(
+  api: LxdApi,
+  progress: ExecProgress,
+  failure: TransportError,
+): Promise<ExecOutcome> {
+  try {
+    return await api.transport.withConnection(
+      (connection) => finish(api, connection, progress),
+      { idempotent: true },
+    );
+  } catch (error) {
+    if (!(error instanceof TransportError)) throw error;
+    throw progress.lost(
+      api.remote,
+      `Remote \`${api.remote}\`: the command on \`${progress.instance}\` started ` +
+        `(operation ${progress.operation}), but finishing it failed: ${error.message}`,
+      error === failure ? failure : new AggregateError([failure, error]),
+    );
+  }
 }
 
 async function start(
@@ -128,9 +211,11 @@ async function start(
     connection.send(exec).then((response) => api.decode<Operation>(exec, response)),
   ]);
   if (created.status === 'rejected') throw created.reason;
-  // The command started but found no input file: say why, once it has ended.
+  // The command started but found no input file: say why, once it has ended and
+  // its files are gone.
   if (uploaded.status === 'rejected') {
-    await finish(api, facts, connection, instance, created.value.id, discardIo());
+    const progress = new ExecProgress(facts, instance, created.value.id, discardIo());
+    await finish(api, connection, progress).catch(() => undefined);
     throw uploaded.reason;
   }
   return started(io, created.value);
@@ -142,49 +227,105 @@ function started(io: ExecIo, operation: Operation): string {
   return operation.id;
 }
 
+/**
+ * Sends what is left of the batch for a started command, pipelined on one
+ * socket, and records in `progress` what it achieved: on a first run all of it,
+ * on a retry only the steps that had not completed.
+ */
 async function finish(
   api: LxdApi,
-  facts: ServerFacts,
   connection: Connection,
-  instance: string,
-  operation: string,
-  io: ExecIo,
+  progress: ExecProgress,
 ): Promise<ExecOutcome> {
-  const predicted = outputPaths(facts, instance, operation);
-  const operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;
-  const requests = {
-    // Both timeouts off: LXD 5.0 sends the headers only when the command ends,
-    // Incus sends them at once and the body at the end.
-    wait: get(api.path(`${operationPath}/wait`), { headersTimeout: 0, bodyTimeout: 0 }),
-    final: get(api.path(operationPath)),
-    stdout: get(api.path(predicted.stdout)),
-    stderr: get(api.path(predicted.stderr)),
-    deleteStdout: remove(api.path(predicted.stdout)),
-    deleteStderr: remove(api.path(predicted.stderr)),
+  const { operationPath } = progress;
+  const streams = (['stdout', 'stderr'] as const).map((name) => ({
+    name,
+    copy: progress[name],
+    path: progress.paths[name],
+  }));
+  const pending = <T>(promise: Promise<T>) => {
+    // Every answer is awaited below; until then, none may count as unhandled.
+    promise.catch(() => undefined);
+    return promise;
   };
-  const sent = Object.fromEntries(
-    Object.entries(requests).map(([name, request]) => [name, connection.send(request)]),
-  ) as Record<keyof typeof requests, Promise<HttpResponse>>;
-  // Every answer is awaited below; until then, none may count as unhandled.
-  for (const promise of Object.values(sent)) promise.catch(() => undefined);
+  const send = (request: HttpRequest) => ({
+    request,
+    response: pending(connection.send(request)),
+  });
+  const known = progress.ended !== undefined;
+  // Both timeouts off: LXD 5.0 sends the wait's headers only when the command
+  // ends, Incus sends them at once and the body at the end.
+  const wait = known
+    ? undefined
+    : send(get(api.path(`${operationPath}/wait`), { headersTimeout: 0, bodyTimeout: 0 }));
+  const final = known ? undefined : send(get(api.path(operationPath)));
+  const reads = streams
+    .filter((each) => !each.copy.complete)
+    .map((each) => ({ ...each, ...send(get(api.path(each.path))) }));
+  const deletes = streams
+    .filter((each) => !progress.deleted[each.name])
+    .map((each) => ({ ...each, ...send(remove(api.path(each.path))) }));
 
-  const waited = await settle(api, requests.wait, sent.wait);
-  const final = await settle(api, requests.final, sent.final);
-  const ended = pickEnded(waited, final);
-  const actual = ended?.metadata?.output;
-
-  const stdoutOk = await drain(await sent.stdout, io.stdout);
-  const stderrOk = await drain(await sent.stderr, io.stderr);
-  await discard(await sent.deleteStdout);
-  await discard(await sent.deleteStderr);
-
-  // The prediction missed (a server that moved its output files): one more
-  // round trip reads and deletes them where the operation says they are.
-  if (!stdoutOk || !stderrOk) {
-    await readAt(api, connection, actual, predicted, stdoutOk, stderrOk, io);
+  try {
+    let failed: TransportError | undefined;
+    if (wait !== undefined && final !== undefined) {
+      progress.waited = await settle(api, wait.request, wait.response);
+      const last = await settle(api, final.request, final.response);
+      const ended = pickEnded(progress.waited, last);
+      if (ended?.metadata?.return !== undefined) progress.ended = ended;
+      else
+        failed = [progress.waited, last].find((each) => each instanceof TransportError);
+    }
+    // Reads that went out after an answer with the exit code saw the whole file.
+    // Others may have read it while the command still wrote (a gateway that failed
+    // the wait lets the reads through at once), and the deletes behind them went
+    // too: those bytes are delivered, and the rest is missing.
+    const whole = progress.ended !== undefined;
+    const missing: typeof streams = [];
+    for (const each of reads) {
+      const found = await each.copy.read(await each.response, {
+        remote: api.remote,
+        request: `GET ${each.path}`,
+      });
+      if (found && whole) each.copy.complete = true;
+      if (!found) missing.push(each);
+    }
+    for (const each of deletes) {
+      await discard(await each.response);
+      progress.deleted[each.name] = true;
+    }
+    // The server may still answer the wait on a fresh connection.
+    if (failed !== undefined) throw failed;
+    if (missing.length > 0) await readElsewhere(api, connection, progress, missing);
+  } catch (error) {
+    // Answers not read would hold the socket: throw them away with it.
+    for (const each of [wait, final, ...reads, ...deletes]) {
+      each?.response.then(
+        (response) => {
+          response.body.on('error', () => undefined);
+          response.body.destroy();
+        },
+        () => undefined,
+      );
+    }
+    throw error;
   }
-
-  return endedOutcome(api, instance, operation, ended, waited);
+  const outcome = endedOutcome(
+    api,
+    progress.instance,
+    progress.operation,
+    progress.ended,
+    progress.waited,
+  );
+  if (!progress.stdout.complete || !progress.stderr.complete) {
+    throw progress.lost(
+      api.remote,
+      `Remote \`${api.remote}\`: the output of the command on \`${progress.instance}\` ` +
+        `(operation ${progress.operation}) was read before the command ended and is ` +
+        'gone from the server; what was read was delivered.',
+    );
+  }
+  return outcome;
 }
 
 function endedOutcome(
@@ -192,7 +333,7 @@ function endedOutcome(
   instance: string,
   operation: string,
   ended: Operation | undefined,
-  waited: Operation | Error,
+  waited: Operation | Error | undefined,
 ): ExecOutcome {
   const operationPath = `/1.0/operations/${encodeURIComponent(operation)}`;
   if (ended?.metadata?.return === undefined) {
@@ -386,44 +527,50 @@ export function outputPaths(facts: ServerFacts, instance: string, operation: str
   };
 }
 
-async function readAt(
+/**
+ * Output files that were not where they were predicted (a server that moved them)
+ * are read and deleted where the finished operation says they are, in one more
+ * round trip. Files that are nowhere were deleted by an earlier try whose answers
+ * were lost: their output is gone.
+ */
+async function readElsewhere(
   api: LxdApi,
   connection: Connection,
-  actual: Readonly<Record<string, string>> | undefined,
-  predicted: { stdout: string; stderr: string },
-  stdoutOk: boolean,
-  stderrOk: boolean,
-  io: ExecIo,
+  progress: ExecProgress,
+  missing: readonly { name: 'stdout' | 'stderr'; copy: OutputCopy; path: string }[],
 ): Promise<void> {
-  const wanted = [
-    { ok: stdoutOk, url: actual?.['1'], predicted: predicted.stdout, sink: io.stdout },
-    { ok: stderrOk, url: actual?.['2'], predicted: predicted.stderr, sink: io.stderr },
-  ].filter((each) => !each.ok);
-  for (const each of wanted) {
-    if (each.url === undefined || each.url === each.predicted) {
-      throw new ApiError(
-        `Remote \`${api.remote}\` has no output file at ${each.predicted} and named ` +
-          'no other.',
-        {
-          remote: api.remote,
-          request: `GET ${each.predicted}`,
-          status: 404,
-          serverMessage: '',
-        },
-      );
-    }
-  }
-  const sends = wanted.flatMap((each) => {
-    const path = api.path(each.url ?? '');
-    return [connection.send(get(path)), connection.send(remove(path))];
+  const actual = progress.ended?.metadata?.output;
+  const moved = missing
+    .map((each) => ({ ...each, url: actual?.[each.name === 'stdout' ? '1' : '2'] }))
+    .filter(
+      (each): each is typeof each & { url: string } =>
+        each.url !== undefined && each.url !== each.path,
+    );
+  for (const each of moved) progress.paths[each.name] = each.url;
+  const sends = moved.map((each) => {
+    const path = api.path(each.url);
+    const read = connection.send(get(path));
+    const deleted = connection.send(remove(path));
+    read.catch(() => undefined);
+    deleted.catch(() => undefined);
+    return { ...each, read, deleted };
   });
-  for (const promise of sends) promise.catch(() => undefined);
-  for (const [index, each] of wanted.entries()) {
-    const read = sends[index * 2];
-    const deleted = sends[index * 2 + 1];
-    if (read === undefined || deleted === undefined) continue;
-    await drain(await read, each.sink);
-    await discard(await deleted);
+  for (const each of sends) {
+    const found = await each.copy.read(await each.read, {
+      remote: api.remote,
+      request: `GET ${each.url}`,
+    });
+    if (found && progress.ended !== undefined) each.copy.complete = true;
+    await discard(await each.deleted);
+  }
+  const lost = missing.find((each) => !each.copy.complete);
+  if (lost !== undefined && progress.ended !== undefined) {
+    throw progress.lost(
+      api.remote,
+      `Remote \`${api.remote}\` has no ${lost.name} file for the command on ` +
+        `\`${progress.instance}\` (operation ${progress.operation}) at ${lost.path}` +
+        (actual === undefined ? ' and named no other.' : ': its output is gone.'),
+    );
   }
 }
 
@@ -444,19 +591,9 @@ async function settle(
   try {
     return await api.decode<Operation>(request, await response);
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof ApiError || error instanceof TransportError) return error;
     throw error;
   }
-}
-
-/** Streams a log answer into its sink; false when the file was not there. */
-async function drain(response: HttpResponse, sink: Writable): Promise<boolean> {
-  if (response.statusCode !== 200) {
-    await discard(response);
-    return false;
-  }
-  await pipeline(response.body, sink, { end: false });
-  return true;
 }
 
 async function discard(response: HttpResponse): Promise<void> {

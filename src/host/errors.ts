@@ -68,3 +68,47 @@ function firstLine(stderr: string | Buffer): string {
   const line = text.split('\n')[0] ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
+
+/**
+ * The exchange of a command with the server broke, and was not tried again where
+ * that could run the command twice. `ran` says what is known: `maybe` (the exec
+ * request may have reached the server, so the command may or may not have run)
+ * or `yes` (the server started it; its exit code or output could not be read).
+ */
+export class CommandInterruptedError extends LxdApiError {
+  readonly host: string;
+  readonly command: string;
+  readonly ran: 'maybe' | 'yes';
+  /** The server's operation id, when the command started. */
+  readonly operation: string | undefined;
+  /** The exit code, when the command ended and it was learned. */
+  readonly exitCode: number | undefined;
+
+  constructor(details: {
+    host: string;
+    command: string;
+    ran: 'maybe' | 'yes';
+    operation?: string;
+    exitCode?: number;
+    cause: Error;
+  }) {
+    const what =
+      details.ran === 'maybe'
+        ? 'may or may not have run: the request to start it may have reached the ' +
+          'server before the connection failed. It was not sent again, so that it ' +
+          'cannot run twice; check the instance before you run it again'
+        : `started (operation ${details.operation ?? '?'}` +
+          (details.exitCode === undefined ? '' : `, exit code ${details.exitCode}`) +
+          ') once, but its result could not be read in full';
+    super(
+      'LXDAPI_COMMAND_INTERRUPTED',
+      `Command \`${details.command}\` on ${details.host} ${what}. Cause: ${details.cause.message}`,
+      { cause: details.cause },
+    );
+    this.host = details.host;
+    this.command = details.command;
+    this.ran = details.ran;
+    this.operation = details.operation;
+    this.exitCode = details.exitCode;
+  }
+}

@@ -77,7 +77,7 @@ export async function getFile(
         { remote: host.remote.name, sent: 'yes', cause: options.signal.reason },
       );
     }
-    throw cut(context, error);
+    throw cut(context, host.api.transport.bodyFailure(error, `GET ${followed.path}`));
   }
   checkComplete(read, counter, context);
   const { meta } = read;

@@ -10,7 +10,11 @@ export { InstanceRoute, routeChannelName, type RouteEvent } from './instance-rou
 export { run, runMarker, type RunOptions, type RunResult } from './run.js';
 export { stream, type OutputChunk, type RunningCommand } from './stream.js';
 export { buildArgv, CommandInputError, quoteArgv, type Command } from './command.js';
-export { CommandFailedError, InstanceStateError } from './errors.js';
+export {
+  CommandFailedError,
+  CommandInterruptedError,
+  InstanceStateError,
+} from './errors.js';
 export { OutputLimitError, type OutputTarget } from './output.js';
 export { UnknownUserError, type InstanceUser } from './users.js';
 export { putFile, type PutFileOptions, type PutFileResult } from './put-file.js';

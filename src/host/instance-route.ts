@@ -145,6 +145,11 @@ export class InstanceRoute implements Transport {
     }
   }
 
+  /** The typed error for a body that broke off, as the remote's transport words it. */
+  bodyFailure(error: unknown, request: string): Error {
+    return this.#connection.transport.bodyFailure(error, request);
+  }
+
   /**
    * Takes note of the member an answer says the instance is on (an operation's
    * `location`): when it is another, the instance moved, and its next requests go

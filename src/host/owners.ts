@@ -50,15 +50,26 @@ export async function resolveOwner(
 
 /** Checks a mode: permission bits, with setuid, setgid and sticky allowed. */
 export function checkMode(mode: number | undefined, context: FileContext): void {
-  if (mode === undefined || (Number.isInteger(mode) && mode >= 0 && mode <= 0o7777)) {
-    return;
+  if (mode === undefined) return;
+  const where = `given to ${context.operation} of \`${context.path}\` on ${context.host}`;
+  if (!(Number.isInteger(mode) && mode >= 0 && mode <= 0o7777)) {
+    throw new FileOptionError(
+      `mode ${String(mode)} ${where} is not a file mode; give a number from 0 to ` +
+        '0o7777, such as 0o644.',
+      { ...context, option: 'mode' },
+    );
   }
-  throw new FileOptionError(
-    `mode ${String(mode)} given to ${context.operation} of \`${context.path}\` on ` +
-      `${context.host} is not a file mode; give a number from 0 to 0o7777, such as ` +
-      '0o644.',
-    { ...context, option: 'mode' },
-  );
+  // `mode: 644` is decimal 644, which is 0o1204: the sticky bit and -w----r--.
+  // Written that way, 600 to 777 almost surely meant the octal mode, so they are
+  // refused rather than sent. (Below 0o1000 the two readings cannot be told apart.)
+  if (mode >= 0o1000 && /^[0-7]{3}$/.test(String(mode))) {
+    throw new FileOptionError(
+      `mode ${mode} ${where} is decimal ${mode}, which is 0o${mode.toString(8)} ` +
+        `(with the sticky bit): an octal mode written without its prefix. Write ` +
+        `0o${mode}.`,
+      { ...context, option: 'mode' },
+    );
+  }
 }
 
 async function resolveId(

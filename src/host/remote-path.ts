@@ -28,9 +28,27 @@ export function checkRemotePath(value: unknown, context: FileContext): string {
       `give it from the root, such as \`${posix.join('/root', value)}\``,
     );
   }
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxPathBytes) {
+    throw fail(
+      `is ${bytes} bytes long`,
+      `Linux takes paths of at most ${maxPathBytes} bytes; give a shorter one`,
+    );
+  }
+  const long = value.split('/').find((name) => Buffer.byteLength(name) > maxNameBytes);
+  if (long !== undefined) {
+    throw fail(
+      `has a name of ${Buffer.byteLength(long)} bytes (\`${long.slice(0, 20)}…\`)`,
+      `a file name takes at most ${maxNameBytes} bytes; shorten it`,
+    );
+  }
   const normal = posix.normalize(value);
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }
+
+// PATH_MAX counts the terminating NUL; NAME_MAX is per name.
+const maxPathBytes = 4095;
+const maxNameBytes = 255;
 
 /**
  * The directories from the top down to `path` itself, root left out:

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
 import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
-import { AbortError } from '../transport/errors.js';
+import { ApiError, OutputLostError } from '../api/errors.js';
+import { deleteFile } from '../api/files.js';
+import { LxdApiError } from '../errors.js';
+import { AbortError, TransportError } from '../transport/errors.js';
 import {
   buildArgv,
   CommandInputError,
   describeCommand,
   type Command,
 } from './command.js';
-import { CommandFailedError } from './errors.js';
+import { CommandFailedError, CommandInterruptedError } from './errors.js';
 import type { Host } from './host.js';
 import { makeSink, OutputLimitError, type OutputTarget } from './output.js';
 import { describeHost, lookupUser, userById } from './users.js';
@@ -142,6 +145,7 @@ export async function run(
   options.signal?.addEventListener('abort', kill, { once: true });
 
   let outcome;
+  let operation: string | undefined;
   try {
     const spec = {
       command: argv,
@@ -155,13 +159,29 @@ export async function run(
       stderr: stderr.writable,
       ...(input ? { input } : {}),
       // On a cluster, the operation names the member that runs the command.
-      onStart: (_operation: string, location: string | undefined) => {
+      onStart: (id: string, location: string | undefined) => {
+        operation = id;
         host.route?.observe(location);
       },
     };
     outcome = live
       ? await execLive(host.api, host.facts, host.name, spec, io, options.pollInterval)
       : await execRecorded(host.api, host.facts, host.name, spec, io);
+  } catch (error) {
+    if (isAborted(options.signal)) throw error;
+    const failure = interrupted(error, operation, {
+      host: name,
+      command: describeCommand(command),
+    });
+    // A command that may not have started leaves its input file behind: remove
+    // it. Should the command start after all, it finds no input and exits 126
+    // without running.
+    if (input !== undefined && failure instanceof CommandInterruptedError) {
+      if (failure.ran === 'maybe') {
+        await deleteFile(host.api, host.name, input.path).catch(() => undefined);
+      }
+    }
+    throw failure;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);
@@ -203,6 +223,37 @@ export async function run(
     throw new CommandFailedError(result, options.timeout);
   }
   return result;
+}
+
+/**
+ * Says what a failure of the exchange means for the command: once the server
+ * has started it, that it ran; before, when the request may have reached the
+ * server (a broken connection, a gateway's 502/503/504), that it may have run.
+ * Other failures (refused before anything was sent, an error the server
+ * answered) mean it did not run, and are thrown as they are.
+ */
+function interrupted(
+  error: unknown,
+  operation: string | undefined,
+  details: { host: string; command: string },
+): unknown {
+  if (!(error instanceof Error)) return error;
+  if (operation !== undefined && error instanceof LxdApiError) {
+    const exitCode = error instanceof OutputLostError ? error.exitCode : undefined;
+    return new CommandInterruptedError({
+      ...details,
+      ran: 'yes',
+      operation,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      cause: error,
+    });
+  }
+  const maybe =
+    (error instanceof TransportError && error.sent !== 'no') ||
+    (error instanceof ApiError && [502, 503, 504].includes(error.status));
+  return maybe
+    ? new CommandInterruptedError({ ...details, ran: 'maybe', cause: error })
+    : error;
 }
 
 /** The environment variable that marks a command's processes. */
@@ -279,6 +330,21 @@ function checkOptions(options: RunOptions): void {
     throw new CommandInputError(
       `group must be a gid (an integer ≥ 0), not ${options.group}.`,
     );
+  }
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    // The value is never shown: environments carry secrets.
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      throw new CommandInputError(
+        `env has the name ${JSON.stringify(key)}, which no environment variable can ` +
+          'have (it is empty or holds `=` or a NUL byte); rename it.',
+      );
+    }
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new CommandInputError(
+        `env.${key} is not a string without NUL bytes; give it as text (its value ` +
+          'is not shown here).',
+      );
+    }
   }
   if (options.maxBuffer !== undefined && !(options.maxBuffer >= 0)) {
     throw new CommandInputError(`maxBuffer must be ≥ 0 bytes, not ${options.maxBuffer}.`);

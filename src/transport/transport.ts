@@ -102,6 +102,8 @@ export interface Transport {
     chain: (connection: Connection) => Promise<T>,
     options?: ChainOptions,
   ): Promise<T>;
+  /** The typed error for an answer's body that failed while it was being read. */
+  bodyFailure(error: unknown, request: string): Error;
 }
 
 /**
@@ -138,6 +140,41 @@ export class RemoteTransport implements Transport {
       connectRetries: options.connectRetries ?? options.retries ?? 3,
       pipelining: options.pipelining ?? 16,
     };
+  }
+
+  /** Milliseconds allowed between two chunks of a body, for requests that set none. */
+  get bodyTimeout(): number {
+    return this.#options.bodyTimeout;
+  }
+
+  /**
+   * The typed error for a failure while reading the body of an answer to
+   * `request` (`METHOD /path`): undici's own errors surface from the body stream,
+   * past the point where `request` could translate them.
+   */
+  bodyFailure(error: unknown, request: string, timeout = this.bodyTimeout): Error {
+    if (error instanceof TransportError || !(error instanceof Error))
+      return error as Error;
+    const remote = this.endpoint.remote;
+    if (error instanceof undiciErrors.BodyTimeoutError) {
+      const message = `${request} to remote \`${remote}\`: the answer's body stalled for ${timeout} ms.`;
+      const failure = new TimeoutError(message, {
+        remote,
+        sent: 'yes',
+        stage: 'body',
+        timeout,
+        cause: error,
+      });
+      failure.request = request;
+      return failure;
+    }
+    if (!(error instanceof undiciErrors.UndiciError)) return error;
+    const failure = new ConnectionError(
+      `${request} to remote \`${remote}\`: the answer broke off (${error.message}).`,
+      { remote, sent: 'yes', cause: error },
+    );
+    failure.request = request;
+    return failure;
   }
 
   /** Sends one request on a leased socket, retrying where that is safe. */

@@ -25,3 +25,42 @@ export async function leftoverInputFiles(host: Host): Promise<string[]> {
     .split('\n')
     .filter((name) => name.startsWith('.lxd-api-stdin-'));
 }
+
+/** Output files of the given operations still in the instance's logs. */
+export async function operationFiles(
+  host: Host,
+  operations: readonly string[],
+): Promise<string[]> {
+  const left = await leftoverOutputFiles(host);
+  return left.filter((url) => operations.some((id) => url.includes(`exec_${id}`)));
+}
+
+/**
+ * Deletes the output files of a command whose operation id the client never
+ * learned (its exec answer was lost): the files that appeared since `before` and
+ * whose stdout is `marker`. Other clients' files are left alone.
+ */
+export async function removeOrphanedOutput(
+  host: Host,
+  before: ReadonlySet<string>,
+  marker: string,
+): Promise<number> {
+  const fresh = (await leftoverOutputFiles(host)).filter((url) => !before.has(url));
+  let removed = 0;
+  for (const stdout of fresh.filter((url) => url.endsWith('.stdout'))) {
+    const read = await host.api.transport.request({
+      method: 'GET',
+      path: host.api.path(stdout),
+    });
+    if ((await read.body.text()).trim() !== marker) continue;
+    for (const url of [stdout, stdout.replace(/\.stdout$/, '.stderr')]) {
+      const response = await host.api.transport.request({
+        method: 'DELETE',
+        path: host.api.path(url),
+      });
+      await response.body.dump();
+      removed += 1;
+    }
+  }
+  return removed;
+}

@@ -62,20 +62,23 @@ export function credentials(server: ServerDescription, remote: string) {
  * certificate: it is the only root, and the peer must present that very certificate.
  */
 export function pinnedAgent(server: ServerDescription, remote: string): Agent {
+  return new Agent({ connect: pinnedConnectOptions(server, remote) });
+}
+
+/** The TLS options of `pinnedAgent`, for an undici Client of one's own. */
+export function pinnedConnectOptions(server: ServerDescription, remote: string) {
   const { cert, key, pinned } = credentials(server, remote);
-  return new Agent({
-    connect: {
-      ca: pinned.toString(),
-      cert,
-      key,
-      // The certificate names the server's host name, not 127.0.0.1: trust rests
-      // on the fingerprint alone, as with the clients' pinned certificates.
-      checkServerIdentity: (_host, peer) =>
-        peer.fingerprint256 === pinned.fingerprint256
-          ? undefined
-          : new Error(`peer ${peer.fingerprint256} is not the pinned certificate`),
-    },
-  });
+  return {
+    ca: pinned.toString(),
+    cert,
+    key,
+    // The certificate names the server's host name, not 127.0.0.1: trust rests
+    // on the fingerprint alone, as with the clients' pinned certificates.
+    checkServerIdentity: (_host: string, peer: { fingerprint256: string }) =>
+      peer.fingerprint256 === pinned.fingerprint256
+        ? undefined
+        : new Error(`peer ${peer.fingerprint256} is not the pinned certificate`),
+  };
 }
 
 /** A unix-socket dispatcher for a server. */

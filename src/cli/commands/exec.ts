@@ -113,7 +113,13 @@ async function runOptions(flags: ExecFlags): Promise<RunOptions> {
   const env: Record<string, string> = {};
   for (const pair of flags.env ?? []) {
     const equals = pair.indexOf('=');
-    if (equals <= 0) throw new UsageError(`--env takes KEY=VALUE, not \`${pair}\`.`);
+    // The value is never shown: environments carry secrets.
+    if (equals <= 0) {
+      throw new UsageError(
+        `--env takes KEY=VALUE; an --env value has no KEY before its \`=\` ` +
+          `(${equals < 0 ? 'it has no `=`' : 'it starts with `=`'}).`,
+      );
+    }
     env[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   const input = await readInput(flags);

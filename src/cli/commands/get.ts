@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 import { fanOut } from '../fan-out.js';
+import { checkRemotePathArg } from '../remote-path-arg.js';
 import { reportTransfer } from '../transfer-report.js';
 import type { TargetFlags } from '../targets.js';
 import { UsageError } from '../usage-error.js';
@@ -26,6 +27,7 @@ export async function getCommand(
   }
   const localDir = args.at(-1) ?? '';
   const remotePath = args.at(-2) ?? '';
+  checkRemotePathArg(remotePath, 'getFile');
   const name = basename(remotePath);
   if (name === '' || name === '/') {
     throw new UsageError(

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 
 import { fanOut } from '../fan-out.js';
+import { checkRemotePathArg } from '../remote-path-arg.js';
 import { reportTransfer } from '../transfer-report.js';
 import type { TargetFlags } from '../targets.js';
 import { UsageError } from '../usage-error.js';
@@ -26,6 +27,7 @@ export async function putCommand(
   }
   const local = args[0] ?? '';
   const remotePath = args.at(-1) ?? '';
+  checkRemotePathArg(remotePath, 'putFile');
   const isDir = await localKind(local);
   if (isDir && flags.recursive !== true) {
     throw new UsageError(`${local} is a directory; add --recursive to copy the tree.`);
