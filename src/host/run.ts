@@ -156,12 +156,20 @@ export async function run(
   const live = options.onStdout !== undefined || options.onStderr !== undefined;
 
   const state = { timedOut: false };
+  // A kill must wait until the command runs: a session-mode command may wait for
+  // a free session first, and a kill before it starts would find nothing.
+  let markStarted: (ran: boolean) => void = () => undefined;
+  const running = new Promise<boolean>((resolve) => {
+    markStarted = resolve;
+  });
   const killed = new AbortController();
   let killing: Promise<void> | undefined;
   const kill = () => {
-    killing ??= killMarked(host, runMarker, token).finally(() => {
-      killed.abort();
-    });
+    killing ??= running
+      .then((ran) => (ran ? killMarked(host, runMarker, token) : undefined))
+      .finally(() => {
+        killed.abort();
+      });
   };
   const timer =
     options.timeout === undefined
@@ -174,6 +182,7 @@ export async function run(
 
   const io = { stdout: stdout.writable, stderr: stderr.writable };
   const recorded = () => {
+    markStarted(true);
     if (input !== undefined) argv = ['sh', '-c', stdinWrapper, input.path, ...plain];
     const spec = {
       command: argv,
@@ -198,7 +207,14 @@ export async function run(
         ...(input === undefined ? {} : { input: input.data }),
       },
       io,
-      { display, killed: killed.signal },
+      {
+        display,
+        killed: killed.signal,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onStarted: () => {
+          markStarted(true);
+        },
+      },
     );
 
   let outcome;
@@ -218,6 +234,7 @@ export async function run(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);
+    markStarted(false);
     await killing;
     await Promise.all([stdout.close(), stderr.close()]);
   }

@@ -26,7 +26,12 @@ export async function sessionExec(
   pool: SessionPool,
   request: SessionRequest,
   io: { readonly stdout: Writable; readonly stderr: Writable },
-  details: { readonly display: string; readonly killed: AbortSignal },
+  details: {
+    readonly display: string;
+    readonly killed: AbortSignal;
+    readonly signal?: AbortSignal;
+    readonly onStarted?: () => void;
+  },
 ): Promise<ExecOutcome> {
   for (const name of Object.keys(request.env)) {
     if (!variableName.test(name)) {

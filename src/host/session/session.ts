@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 
 import { execWithSockets, type ExecSockets } from '../../api/exec-websocket.js';
+import { AbortError } from '../../transport/errors.js';
 import type { Host } from '../host.js';
 import { killMarked } from '../kill.js';
 import { describeHost } from '../users.js';
@@ -38,6 +39,8 @@ interface InFlight {
   readonly stdout: MarkerScanner;
   readonly stderr: MarkerScanner;
   readonly display: string;
+  /** Called once, when the shell has read the command and is starting it. */
+  onStarted: (() => void) | undefined;
   resolve(exitCode: number): void;
   fail(reason: string, cause?: unknown): void;
 }
@@ -119,16 +122,29 @@ export class Session {
   /**
    * Runs one command and resolves with its exit code once both end markers came.
    * `killed` is aborted when the command has been killed from outside: the
-   * markers must then come soon, or the session is given up as stuck.
+   * markers must then come soon, or the session is given up as stuck. A command
+   * whose `signal` was aborted before it could be sent is not sent at all.
    */
   async run(
     command: SessionCommand,
     input: Buffer | undefined,
     output: SessionOutput,
-    details: { display: string; killed?: AbortSignal },
+    details: {
+      display: string;
+      killed?: AbortSignal;
+      signal?: AbortSignal;
+      onStarted?: () => void;
+    },
   ): Promise<number> {
     if (this.#broken !== undefined || this.#current !== undefined) {
       throw this.#error(details.display, 'no', this.#broken ?? 'a command is in flight');
+    }
+    if (details.signal?.aborted === true) {
+      throw new AbortError(
+        `Command \`${details.display}\` on ${describeHost(this.#host)} was aborted ` +
+          'while it waited for a session; it never started.',
+        { remote: this.#host.remote.name, sent: 'no', cause: details.signal.reason },
+      );
     }
     const line = Buffer.from(commandLine(command));
     let grace: NodeJS.Timeout | undefined;
@@ -143,6 +159,7 @@ export class Session {
           stdout: new MarkerScanner(command.token, output.stdout),
           stderr: new MarkerScanner(command.token, output.stderr),
           display: details.display,
+          onStarted: details.onStarted,
           resolve,
           fail: (reason, cause) => {
             this.#current = undefined;
@@ -221,6 +238,10 @@ export class Session {
     const flight = this.#current;
     if (flight === undefined) return;
     flight[stream].feed(data);
+    if (flight.onStarted !== undefined && flight[stream].began) {
+      flight.onStarted();
+      flight.onStarted = undefined;
+    }
     if (flight.stdout.done && flight.stderr.done) {
       this.#current = undefined;
       flight.resolve(flight.stdout.exitCode ?? 0);
