@@ -2,17 +2,14 @@
 // counted by a proxy between the client and the server: connections it accepts and
 // the client's turns, each of which is one round trip (see turn-counting-proxy.ts).
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-
-import { parse, stringify } from 'yaml';
 
 import type { ServerDescription } from '../../sandbox/description.js';
 import { connect } from '../../src/host/connect.js';
 import { RemoteRegistry } from '../../src/host/remote-registry.js';
 import { getJson, sandboxEnv, sandboxServers, socketAgent } from '../helpers/sandbox.js';
+import { proxiedConfig } from '../helpers/proxied-config.js';
 import { TurnCountingProxy, type TurnCounts } from '../helpers/turn-counting-proxy.js';
 
 for (const server of sandboxServers()) {
@@ -100,19 +97,6 @@ function assertCounts(proxy: TurnCountingProxy, expected: TurnCounts): void {
  * A copy of the server's client configuration whose HTTPS remote goes through the
  * proxy. The pinned certificate is checked by fingerprint, so it still matches.
  */
-async function proxiedConfig(server: ServerDescription, port: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lxd-api-conf-'));
-  await cp(server.confDir, dir, { recursive: true });
-  const file = join(dir, 'config.yml');
-  const config = parse(await readFile(file, 'utf8')) as {
-    remotes: Record<string, { addr: string }>;
-  };
-  const remote = config.remotes[server.remotes.https];
-  assert.ok(remote, `remote ${server.remotes.https} missing from ${file}`);
-  remote.addr = `https://127.0.0.1:${port}`;
-  await writeFile(file, stringify(config));
-  return dir;
-}
 
 /**
  * The output files of one operation still in the instance's logs, read over the
