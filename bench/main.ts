@@ -24,13 +24,15 @@ import {
 } from './setup/fan-out-instances.js';
 import { prepareLocalFiles } from './setup/local-files.js';
 
-const usage = `usage: npm run bench [-- --quick | --remove-instances]
+const usage = `usage: npm run bench [-- --quick | --exec-only | --remove-instances]
 
 Measures lxd-api against lxc and incus on the sandbox's servers (npm run sandbox),
 through a delay proxy on loopback at 0 and 26 ms round trip, with an exec sweep up
 to 100 ms. About ten minutes; --quick measures every scenario a few times.
 
   --quick              a short run, for a look
+  --exec-only          the exec scenarios alone, record-output and session mode, at
+                       0 and 26 ms, into bench/results/exec-only.json
   --remove-instances   delete the fan-out's containers (project ${benchProjectName})`;
 
 const root = resolve(import.meta.dirname, '..');
@@ -38,7 +40,7 @@ const benchDir = join(root, '.sandbox', 'bench');
 const resultsDir = join(root, 'bench', 'results');
 
 async function main(argv: readonly string[]): Promise<void> {
-  const known = ['--quick', '--remove-instances', '--help', '-h'];
+  const known = ['--quick', '--exec-only', '--remove-instances', '--help', '-h'];
   const unknown = argv.filter((arg) => !known.includes(arg));
   if (argv.includes('--help') || argv.includes('-h') || unknown.length > 0) {
     console.log(unknown.length > 0 ? `unknown ${unknown.join(' ')}\n${usage}` : usage);
@@ -53,18 +55,22 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  const plan = argv.includes('--quick') ? quickPlan : fullPlan;
+  const execOnly = argv.includes('--exec-only');
+  const chosen = argv.includes('--quick') ? quickPlan : fullPlan;
+  const plan = execOnly ? { ...chosen, sweep: chosen.rtts } : chosen;
   const started = performance.now();
   const loadAtStart = loadavg()[0] ?? 0;
   const servers = await sandboxServers();
-  const biggest = Math.max(...plan.fanOutSizes);
-  say(`fan-out containers bench-1 … bench-${biggest} in project ${benchProjectName}`);
-  const kinds = servers.map((server) => server.kind);
-  await Promise.all(kinds.map((kind) => ensureFanOutInstances(kind, biggest)));
+  if (!execOnly) {
+    const biggest = Math.max(...plan.fanOutSizes);
+    say(`fan-out containers bench-1 … bench-${biggest} in project ${benchProjectName}`);
+    const kinds = servers.map((server) => server.kind);
+    await Promise.all(kinds.map((kind) => ensureFanOutInstances(kind, biggest)));
+  }
   const local = await prepareLocalFiles(
     benchDir,
-    [smallBytes, plan.largeFileBytes, plan.sampleFileBytes],
-    [plan.treeFiles, plan.sampleTreeFiles],
+    execOnly ? [] : [smallBytes, plan.largeFileBytes, plan.sampleFileBytes],
+    execOnly ? [] : [plan.treeFiles, plan.sampleTreeFiles],
   );
   const proxyRttMs = await calibrateProxy(plan.sweep);
   say(`proxy round trips, nominal: measured ${JSON.stringify(proxyRttMs)}`);
@@ -83,6 +89,7 @@ async function main(argv: readonly string[]): Promise<void> {
         local,
         stateDir,
         fanOutProject: benchProjectName,
+        execOnly,
         report: (each) => {
           say(progressLine(each));
         },
@@ -93,8 +100,10 @@ async function main(argv: readonly string[]): Promise<void> {
     const [first] = rigs;
     if (first === undefined) throw new Error('no server to measure');
     const instance = first.server.instances[0] ?? '';
-    const startup = await measureStartup(first, instance, stateDir, plan.clientRuns);
-    say(`CLI start-up: ${JSON.stringify(startup)}`);
+    const startup = execOnly
+      ? { nodeMs: 0, ownMs: 0, totalMs: 0, runs: 0 }
+      : await measureStartup(first, instance, stateDir, plan.clientRuns);
+    if (!execOnly) say(`CLI start-up: ${JSON.stringify(startup)}`);
 
     const partial = {
       meta: {
@@ -121,8 +130,17 @@ async function main(argv: readonly string[]): Promise<void> {
         sampleFiles: plan.sampleTreeFiles,
       }),
     };
-    await writeResults(results, plan);
-    printReport(results);
+    if (execOnly) {
+      await mkdir(resultsDir, { recursive: true });
+      const file = join(resultsDir, 'exec-only.json');
+      await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      await writeResults(results, plan);
+    }
+    printReport(
+      results,
+      execOnly ? 'exec-only.json' : 'latest.json and exec-latency.svg',
+    );
   } finally {
     await Promise.all(rigs.map((rig) => rig.proxy.close()));
   }
@@ -157,7 +175,7 @@ async function writeResults(results: BenchResults, plan: Plan): Promise<void> {
   );
 }
 
-function printReport(results: BenchResults): void {
+function printReport(results: BenchResults, written: string): void {
   console.log(`\n${resultTables(results)}\n`);
   console.log('Targets:\n');
   for (const verdict of results.verdicts) {
@@ -171,9 +189,7 @@ function printReport(results: BenchResults): void {
       `average ${loadAverage.start.toFixed(1)} at the start and ` +
       `${loadAverage.end.toFixed(1)} at the end, on ${processors} processors.`,
   );
-  console.log(
-    `Wrote ${join(resultsDir, 'latest.json')} and exec-latency.svg in ${durationS} s.`,
-  );
+  console.log(`Wrote ${written} in ${resultsDir} in ${durationS} s.`);
 }
 
 function progressLine(measurement: Measurement): string {
