@@ -2,7 +2,13 @@
 export { connect, type ConnectOptions } from './connect.js';
 export { Host } from './host.js';
 export { RemoteRegistry, sharedRemotes } from './remote-registry.js';
-export { run, runMarker, type RunOptions, type RunResult } from './run.js';
+export { run, runMarker, type RunMode, type RunOptions, type RunResult } from './run.js';
+export {
+  SessionBrokenError,
+  SessionUnavailableError,
+  type Ran,
+} from './session/errors.js';
+export { SessionPool } from './session/pool.js';
 export { stream, type OutputChunk, type RunningCommand } from './stream.js';
 export { buildArgv, CommandInputError, quoteArgv, type Command } from './command.js';
 export { CommandFailedError, InstanceStateError } from './errors.js';
