@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 
 import type { ExecOutcome } from '../../api/exec.js';
 import { CommandInputError } from '../command.js';
+import { SessionUnavailableError } from './errors.js';
 import type { SessionPool } from './pool.js';
 import { variableName } from './driver.js';
 import type { Session, SessionIdentity } from './session.js';
@@ -59,31 +60,34 @@ export async function sessionExec(
         session.resume(stream);
       });
     };
+  const flushBoth = () => Promise.all([flush(io.stdout), flush(io.stderr)]);
   try {
     const outcome = await pool.with(request.identity, async (session) => {
-      try {
-        const exitCode = await session.run(
-          {
-            token: randomBytes(16).toString('hex'),
-            argv: request.argv,
-            env: request.env,
-            ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
-            inputLength: request.input?.length ?? 0,
-          },
-          request.input,
-          {
-            stdout: write(session, 'stdout', io.stdout),
-            stderr: write(session, 'stderr', io.stderr),
-          },
-          details,
-        );
-        return { operation: session.operation, exitCode, error: '' };
-      } finally {
-        await Promise.all([flush(io.stdout), flush(io.stderr)]);
-      }
+      const exitCode = await session.run(
+        {
+          token: randomBytes(16).toString('hex'),
+          argv: request.argv,
+          env: request.env,
+          ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
+          inputLength: request.input?.length ?? 0,
+        },
+        request.input,
+        {
+          stdout: write(session, 'stdout', io.stdout),
+          stderr: write(session, 'stderr', io.stderr),
+        },
+        details,
+      );
+      return { operation: session.operation, exitCode, error: '' };
     });
+    await flushBoth();
     if (failure !== undefined) throw failure;
     return outcome;
+  } catch (error) {
+    // Without a session nothing was written, and the sinks stay open for the
+    // record-output fallback.
+    if (!(error instanceof SessionUnavailableError)) await flushBoth();
+    throw error;
   } finally {
     io.stdout.off('error', onError);
     io.stderr.off('error', onError);
