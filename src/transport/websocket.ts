@@ -17,6 +17,8 @@ export interface RemoteSocket {
   close(): void;
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void;
+  /** Whether the open connection alone keeps the process alive (it does at first). */
+  setRef(ref: boolean): void;
   /** Resolves when the socket is closed, by either side or by a failure. */
   readonly closed: Promise<void>;
 }
@@ -44,14 +46,19 @@ export async function openWebSocket(
 ): Promise<RemoteSocket> {
   const origin = endpoint.kind === 'https' ? endpoint.origin : 'http://localhost';
   const connector = makeConnector(endpoint, options);
+  let raw: Socket | undefined;
   // Node's HTTP client takes a connection from this function, by callback.
   const createConnection = (
     _options: unknown,
     callback: (error: Error | null, socket?: Socket) => void,
   ): undefined => {
     connector({} as never, (error, socket) => {
-      if (error === null) callback(null, socket);
-      else callback(error);
+      if (error === null) {
+        raw = socket;
+        callback(null, raw);
+      } else {
+        callback(error);
+      }
     });
     return undefined;
   };
@@ -103,6 +110,10 @@ export async function openWebSocket(
     },
     terminate: () => {
       socket.terminate();
+    },
+    setRef: (ref) => {
+      if (ref) raw?.ref();
+      else raw?.unref();
     },
     closed,
   };

@@ -6,6 +6,7 @@
 // The general behaviour of `run` is in run.integration.test.ts, in both modes.
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { connect, type ConnectOptions } from '../../src/host/connect.js';
@@ -140,6 +141,25 @@ for (const server of sandboxServers()) {
       );
       assert.ok(host.sessions.size >= 1);
       assert.ok((await leftovers()).length > 0, 'the sessions are seen while open');
+      await host.disconnect();
+      assert.deepEqual(await leftovers(), []);
+    });
+
+    test('a program that ends without a disconnect exits, over the unix socket too, and its session ends', async () => {
+      // Idle sessions hold no reference on the event loop; the child's exit closes
+      // their connections, and the server ends the shells.
+      const script = join(import.meta.dirname, '../helpers/session-left-open.ts');
+      const { execa } = await import('execa');
+      const child = await execa(
+        process.execPath,
+        ['--import', 'tsx', script, `${server.remotes.unix}:${instance}`],
+        { env: { ...process.env, ...env }, timeout: 20_000 },
+      );
+      const id = child.stdout.trim();
+      assert.match(id, /^[0-9a-f]{16}$/, 'the child ran a command in a session');
+      // The server kills the shell; the shell's folder goes with the next session.
+      const host = await open();
+      await host.run('true');
       await host.disconnect();
       assert.deepEqual(await leftovers(), []);
     });

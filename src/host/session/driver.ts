@@ -16,7 +16,12 @@
 // command never reaches the next.
 //
 // Its stdout and stderr are two FIFOs of its own, each copied to the session's
-// stream by a `cat` relay. When the command has ended, `_e` writes the end marker
+// stream by a `cat` relay. The shell holds each FIFO open for reading and writing
+// until the command ends, so that opening it never blocks; the relay reads it
+// and the command writes it through descriptors of their own, so that a relay
+// whose shell died (the server kills the shell when the client goes away) sees
+// the end of its FIFO and exits, and a background child that writes after its
+// relay is gone gets EPIPE instead of blocking. When the command has ended, `_e` writes the end marker
 // `TOKEN>EXIT\n` into both FIFOs, behind everything the command wrote, so the
 // relays deliver it last. Background children that outlive the command still
 // hold the FIFOs: what they write before the marker belongs to the command, what
@@ -27,12 +32,19 @@
 // so that their cost stays off the next command's round trip; the FIFOs are made
 // (and the used ones removed) 32 at a time, which saves two programs a command.
 //
+// The session's folder is named after its shell's pid: a shell killed with its
+// client (the trap never ran) leaves its folder behind, and the next session
+// removes the folders of shells that are gone.
+//
 // TOKEN is fresh and random for each command, and the command never sees it: it
 // is neither in the command's argv nor in its environment.
 
 /** The session shell: `sh -c DRIVER lxd-api-session SESSION_ID`. */
 export const driverScript = `
-d="/tmp/.lxd-api-session-$1"
+for old in /tmp/.lxd-api-session-*-*; do
+  [ -d "/proc/\${old##*-}" ] || rm -rf "$old" 2>/dev/null
+done
+d="/tmp/.lxd-api-session-$1-$$"
 mkdir -m 700 "$d" || exit 125
 trap 'kill -9 $o1 $o2 $p1 $p2 2>/dev/null; rm -rf "$d"' EXIT
 nl='
@@ -47,9 +59,10 @@ _prep() {
     while [ $i -lt $((n+32)) ]; do set -- "$@" "$d/fo$i" "$d/fe$i"; i=$((i+1)); done
     mkfifo "$@" || exit 125
   fi
-  exec 5<>"$d/fo$n" 6<>"$d/fe$n"
-  cat <&5 5<&- 6<&- & p1=$!
-  cat <&6 >&2 5<&- 6<&- & p2=$!
+  o="$d/fo$n" e="$d/fe$n"
+  exec 5<>"$o" 6<>"$e"
+  cat <"$o" 5<&- 6<&- & p1=$!
+  cat <"$e" >&2 5<&- 6<&- & p2=$!
 }
 _b() {
   t=$1
@@ -100,7 +113,7 @@ export function commandLine(command: SessionCommand): string {
   ];
   return (
     `_b ${command.token} ${command.inputLength}; ` +
-    `( ${steps.join('; ')} ) <&7 >&5 2>&6 5>&- 6>&- 7<&-; _e $?\n`
+    `( ${steps.join('; ')} ) <&7 >"$o" 2>"$e" 5>&- 6>&- 7<&-; _e $?\n`
   );
 }
 

@@ -101,6 +101,7 @@ export class Session {
       throw new SessionUnavailableError(describeHost(host), error);
     }
     const session = new Session(host, id, sockets, hooks);
+    session.#setRef(false);
     debug('session %s opened in %d ms', id, Math.round(performance.now() - started));
     return session;
   }
@@ -168,6 +169,7 @@ export class Session {
           },
         };
         this.#current = flight;
+        this.#setRef(true);
         if (details.killed?.aborted === true) onKilled();
         else details.killed?.addEventListener('abort', onKilled, { once: true });
         this.#sockets.stdin.send(
@@ -177,7 +179,15 @@ export class Session {
     } finally {
       clearTimeout(grace);
       details.killed?.removeEventListener('abort', onKilled);
+      this.#setRef(false);
     }
+  }
+
+  // An idle session must not keep the process alive: a program that ends without
+  // a disconnect exits, its connections close, and the server ends the shell.
+  #setRef(ref: boolean): void {
+    const { stdin, stdout, stderr, control } = this.#sockets;
+    for (const socket of [stdin, stdout, stderr, control]) socket.setRef(ref);
   }
 
   /**
@@ -224,7 +234,7 @@ export class Session {
     // The shell's own cleanup never ran: remove its folder too.
     try {
       await killMarked(this.#host, sessionMarker, this.id);
-      await this.#host.run(['rm', '-rf', `/tmp/.lxd-api-session-${this.id}`], {
+      await this.#host.run(['sh', '-c', 'rm -rf /tmp/.lxd-api-session-"$0"-*', this.id], {
         mode: 'record',
       });
     } catch (error) {
