@@ -1,4 +1,8 @@
-import { openWebSocket, type RemoteSocket } from '../transport/websocket.js';
+import {
+  connectSocket,
+  openWebSocket,
+  type RemoteSocket,
+} from '../transport/websocket.js';
 import type { LxdApi } from './api-client.js';
 import { execRequest, type ExecSpec } from './exec.js';
 
@@ -40,11 +44,24 @@ export async function execWithSockets(
   events: ExecSocketEvents,
   options: { timeout: number },
 ): Promise<ExecSockets> {
-  const request = execRequest(api, instance, spec, 'websocket');
-  const created = await api.decode<WebSocketOperation>(
-    request,
-    await api.transport.request(request),
+  // The sockets' TCP and TLS handshakes go on while the exec is posted: only the
+  // upgrade requests need the operation's secrets.
+  const settings = { timeout: options.timeout, stats: api.transport.stats };
+  const early = ['0', '1', '2', 'control'].map(() =>
+    connectSocket(api.transport.endpoint, settings),
   );
+  for (const each of early) each.catch(() => undefined);
+  const request = execRequest(api, instance, spec, 'websocket');
+  let created: WebSocketOperation;
+  try {
+    created = await api.decode<WebSocketOperation>(
+      request,
+      await api.transport.request(request),
+    );
+  } catch (error) {
+    for (const each of early) void each.then((socket) => socket.destroy());
+    throw error;
+  }
   const fds = created.metadata?.fds ?? {};
   let closed = false;
   const onClose = (reason: string) => {
@@ -53,7 +70,7 @@ export async function execWithSockets(
     events.onClose(reason);
   };
   const ignore = () => undefined;
-  const open = (fd: string, onMessage: (data: Buffer) => void) => {
+  const open = (index: number, fd: string, onMessage: (data: Buffer) => void) => {
     const path = api.path(`/1.0/operations/${encodeURIComponent(created.id)}/websocket`, {
       secret: fds[fd] ?? '',
     });
@@ -61,14 +78,17 @@ export async function execWithSockets(
       api.transport.endpoint,
       path,
       { onMessage, onClose },
-      { timeout: options.timeout, stats: api.transport.stats },
+      {
+        ...settings,
+        ...(early[index] === undefined ? {} : { connection: early[index] }),
+      },
     );
   };
   const opened = await Promise.allSettled([
-    open('0', ignore),
-    open('1', events.onStdout),
-    open('2', events.onStderr),
-    open('control', ignore),
+    open(0, '0', ignore),
+    open(1, '1', events.onStdout),
+    open(2, '2', events.onStderr),
+    open(3, 'control', ignore),
   ]);
   const sockets = opened.flatMap((each) =>
     each.status === 'fulfilled' ? [each.value] : [],

@@ -30,10 +30,27 @@ export interface SocketEvents {
 }
 
 /**
- * Opens a WebSocket to `path` (with its query) over a fresh connection made by the
- * remote's own connector: the same TLS identity, the same pinned certificate check,
- * HTTP/1.1 only, or the unix socket. Each socket gets a connection of its own,
- * since an upgraded connection leaves HTTP for good.
+ * Opens a connection to the remote with its own connector: the same TLS identity,
+ * the same pinned certificate check, HTTP/1.1 only, or the unix socket. Made
+ * ahead, it lets a WebSocket's TCP and TLS handshakes overlap other requests.
+ */
+export function connectSocket(
+  endpoint: Endpoint,
+  options: { timeout: number; stats: ConnectorStats },
+): Promise<Socket> {
+  const connector = makeConnector(endpoint, options);
+  return new Promise((resolve, reject) => {
+    connector({} as never, (error, socket) => {
+      if (error === null) resolve(socket);
+      else reject(error);
+    });
+  });
+}
+
+/**
+ * Opens a WebSocket to `path` (with its query) over `connection`, or a fresh
+ * connection made as `connectSocket` makes them. Each socket gets a connection of
+ * its own, since an upgraded connection leaves HTTP for good.
  *
  * Why `ws` rather than undici's WebSocket: a session's output must be able to
  * wait for a slow sink (a file, say), and only `ws` can stop reading a socket.
@@ -42,24 +59,29 @@ export async function openWebSocket(
   endpoint: Endpoint,
   path: string,
   events: SocketEvents,
-  options: { timeout: number; stats: ConnectorStats },
+  options: {
+    timeout: number;
+    stats: ConnectorStats;
+    connection?: Promise<Socket>;
+  },
 ): Promise<RemoteSocket> {
   const origin = endpoint.kind === 'https' ? endpoint.origin : 'http://localhost';
-  const connector = makeConnector(endpoint, options);
+  const connection = options.connection ?? connectSocket(endpoint, options);
   let raw: Socket | undefined;
   // Node's HTTP client takes a connection from this function, by callback.
   const createConnection = (
     _options: unknown,
     callback: (error: Error | null, socket?: Socket) => void,
   ): undefined => {
-    connector({} as never, (error, socket) => {
-      if (error === null) {
+    connection.then(
+      (socket) => {
         raw = socket;
-        callback(null, raw);
-      } else {
-        callback(error);
-      }
-    });
+        callback(null, socket);
+      },
+      (error: unknown) => {
+        callback(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
     return undefined;
   };
   const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}${path}`, {
