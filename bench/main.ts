@@ -28,7 +28,7 @@ import {
 } from './setup/fan-out-instances.js';
 import { prepareLocalFiles } from './setup/local-files.js';
 
-const usage = `usage: npm run bench [-- --quick | --cluster | --remove-instances]
+const usage = `usage: npm run bench [-- --quick | --cluster | --exec-only | --remove-instances]
 
 Measures lxd-api against lxc and incus on the sandbox's servers (npm run sandbox),
 through a delay proxy on loopback at 0 and 26 ms round trip, with an exec sweep up
@@ -38,6 +38,8 @@ to 100 ms. About ten minutes; --quick measures every scenario a few times.
   --cluster            only the clusters: an instance of the second member reached
                        straight at its member against forwarded by the first
                        (with --quick, fewer runs); writes bench/results/cluster.json
+  --exec-only          the exec scenarios alone, record-output and session mode, at
+                       0 and 26 ms, into bench/results/exec-only.json
   --remove-instances   delete the fan-out's containers (project ${benchProjectName})`;
 
 const root = resolve(import.meta.dirname, '..');
@@ -45,7 +47,14 @@ const benchDir = join(root, '.sandbox', 'bench');
 const resultsDir = join(root, 'bench', 'results');
 
 async function main(argv: readonly string[]): Promise<void> {
-  const known = ['--quick', '--cluster', '--remove-instances', '--help', '-h'];
+  const known = [
+    '--quick',
+    '--cluster',
+    '--exec-only',
+    '--remove-instances',
+    '--help',
+    '-h',
+  ];
   const unknown = argv.filter((arg) => !known.includes(arg));
   if (argv.includes('--help') || argv.includes('-h') || unknown.length > 0) {
     console.log(unknown.length > 0 ? `unknown ${unknown.join(' ')}\n${usage}` : usage);
@@ -60,7 +69,9 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  const plan = argv.includes('--quick') ? quickPlan : fullPlan;
+  const execOnly = argv.includes('--exec-only');
+  const chosen = argv.includes('--quick') ? quickPlan : fullPlan;
+  const plan = execOnly ? { ...chosen, sweep: chosen.rtts } : chosen;
   if (argv.includes('--cluster')) {
     const measured = await measureClusters(plan);
     await mkdir(resultsDir, { recursive: true });
@@ -80,14 +91,16 @@ async function main(argv: readonly string[]): Promise<void> {
   const started = performance.now();
   const loadAtStart = loadavg()[0] ?? 0;
   const servers = await sandboxServers();
-  const biggest = Math.max(...plan.fanOutSizes);
-  say(`fan-out containers bench-1 … bench-${biggest} in project ${benchProjectName}`);
-  const kinds = servers.map((server) => server.kind);
-  await Promise.all(kinds.map((kind) => ensureFanOutInstances(kind, biggest)));
+  if (!execOnly) {
+    const biggest = Math.max(...plan.fanOutSizes);
+    say(`fan-out containers bench-1 … bench-${biggest} in project ${benchProjectName}`);
+    const kinds = servers.map((server) => server.kind);
+    await Promise.all(kinds.map((kind) => ensureFanOutInstances(kind, biggest)));
+  }
   const local = await prepareLocalFiles(
     benchDir,
-    [smallBytes, plan.largeFileBytes, plan.sampleFileBytes],
-    [plan.treeFiles, plan.sampleTreeFiles],
+    execOnly ? [] : [smallBytes, plan.largeFileBytes, plan.sampleFileBytes],
+    execOnly ? [] : [plan.treeFiles, plan.sampleTreeFiles],
   );
   const proxyRttMs = await calibrateProxy(plan.sweep);
   say(`proxy round trips, nominal: measured ${JSON.stringify(proxyRttMs)}`);
@@ -106,6 +119,7 @@ async function main(argv: readonly string[]): Promise<void> {
         local,
         stateDir,
         fanOutProject: benchProjectName,
+        execOnly,
         report: (each) => {
           say(progressLine(each));
         },
@@ -113,12 +127,14 @@ async function main(argv: readonly string[]): Promise<void> {
       measurements.push(...done.measurements);
       versions[rig.kind] = `${rig.server.title} ${done.version}`;
     }
-    const cluster = await measureClusters(plan);
+    const cluster = execOnly ? [] : await measureClusters(plan);
     const [first] = rigs;
     if (first === undefined) throw new Error('no server to measure');
     const instance = first.server.instances[0] ?? '';
-    const startup = await measureStartup(first, instance, stateDir, plan.clientRuns);
-    say(`CLI start-up: ${JSON.stringify(startup)}`);
+    const startup = execOnly
+      ? { nodeMs: 0, ownMs: 0, totalMs: 0, runs: 0 }
+      : await measureStartup(first, instance, stateDir, plan.clientRuns);
+    if (!execOnly) say(`CLI start-up: ${JSON.stringify(startup)}`);
 
     const partial = {
       meta: {
@@ -146,9 +162,20 @@ async function main(argv: readonly string[]): Promise<void> {
         sampleFiles: plan.sampleTreeFiles,
       }),
     };
-    await writeResults(results, plan);
-    await updateReadme(join(root, 'README.md'), results);
-    printReport(results);
+    if (execOnly) {
+      await mkdir(resultsDir, { recursive: true });
+      const file = join(resultsDir, 'exec-only.json');
+      await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      await writeResults(results, plan);
+      await updateReadme(join(root, 'README.md'), results);
+    }
+    printReport(
+      results,
+      execOnly
+        ? 'exec-only.json'
+        : "latest.json and exec-latency.svg, and the README's benchmark section",
+    );
   } finally {
     await Promise.all(rigs.map((rig) => rig.proxy.close()));
   }
@@ -199,9 +226,9 @@ async function writeResults(results: BenchResults, plan: Plan): Promise<void> {
   );
 }
 
-function printReport(results: BenchResults): void {
+function printReport(results: BenchResults, written: string): void {
   console.log(`\n${resultTables(results)}\n`);
-  if (results.cluster !== undefined) {
+  if (results.cluster !== undefined && results.cluster.length > 0) {
     console.log(
       `An instance of a cluster's second member:\n\n${clusterTable(results.cluster)}\n`,
     );
@@ -218,10 +245,7 @@ function printReport(results: BenchResults): void {
       `average ${loadAverage.start.toFixed(1)} at the start and ` +
       `${loadAverage.end.toFixed(1)} at the end, on ${processors} processors.`,
   );
-  console.log(
-    `Wrote ${join(resultsDir, 'latest.json')}, exec-latency.svg and the README's ` +
-      `benchmark section in ${durationS} s.`,
-  );
+  console.log(`Wrote ${written} in ${resultsDir} in ${durationS} s.`);
 }
 
 function progressLine(measurement: Measurement): string {

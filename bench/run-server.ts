@@ -11,6 +11,7 @@ import { measureConnects } from './scenarios/connect.js';
 import { measureClientExec, measureOurExec } from './scenarios/exec.js';
 import { measureFanOut } from './scenarios/fan-out.js';
 import { measureFiles } from './scenarios/files.js';
+import { measureSessionOpen } from './scenarios/session.js';
 import { measureExecSweep } from './scenarios/sweep.js';
 import type { LocalFiles } from './setup/local-files.js';
 
@@ -21,6 +22,8 @@ export interface ServerRun {
   readonly local: LocalFiles;
   readonly stateDir: string;
   readonly fanOutProject: string;
+  /** Only the exec scenarios, in both modes. */
+  readonly execOnly?: boolean;
   /** Called with each measurement as it is made. */
   readonly report: (measurement: Measurement) => void;
 }
@@ -42,23 +45,32 @@ export async function runServer(
 
   const remotes = new RemoteRegistry();
   const host = await connect(rig.spec(instance), { env: rig.env, remotes });
+  const sessionHost = await connect(rig.spec(instance), {
+    env: rig.env,
+    remotes,
+    mode: 'session',
+  });
   const fleet = new Fleet({ env: rig.env, project: run.fanOutProject, remotes });
   try {
     keep(
-      await measureExecSweep(rig, host, instance, plan.sweep, {
+      await measureExecSweep(rig, host, sessionHost, instance, plan.sweep, {
         ours: plan.execRuns,
         client: plan.clientRuns,
       }),
     );
 
-    const { members } = await fleet.select([rig.spec('bench-*')]);
+    const { members } =
+      run.execOnly === true ? { members: [] } : await fleet.select([rig.spec('bench-*')]);
     for (const rtt of plan.rtts) {
       rig.setRtt(rtt);
-      keep(await measureConnects(rig, rtt, plan.runs));
+      if (run.execOnly !== true) keep(await measureConnects(rig, rtt, plan.runs));
+      keep(await measureSessionOpen(rig, host, rtt, plan.runs));
       for (const scenario of ['exec-1mb', 'exec-input'] as const) {
         keep(await measureOurExec(rig, host, scenario, rtt, plan.runs));
+        keep(await measureOurExec(rig, sessionHost, scenario, rtt, plan.runs, 'session'));
         keep(await measureClientExec(rig, instance, scenario, rtt, plan.clientRuns));
       }
+      if (run.execOnly === true) continue;
       keep(await measureCliExec(rig, instance, run.stateDir, rtt, plan.clientRuns));
       const { fanOutSizes, fanOutRuns } = plan;
       keep(await measureFanOut(rig, fleet, members, fanOutSizes, rtt, fanOutRuns));
@@ -83,6 +95,7 @@ export async function runServer(
   } finally {
     rig.setRtt(0);
     await host.disconnect();
+    await sessionHost.disconnect();
     await fleet.close();
     await remotes.close();
   }

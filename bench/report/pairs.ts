@@ -8,8 +8,12 @@ export function pairOf(
   mine: Measurement,
 ): Measurement | undefined {
   const client = mine.server === 'lxd' ? 'lxc' : 'incus';
-  // Our CLI as a process is compared with the client's exec, also a process.
-  const scenario = mine.scenario === 'cli-exec' ? 'exec-true' : mine.scenario;
+  // Our CLI as a process is compared with the client's exec, also a process; a
+  // command in a session with the client's same command.
+  const scenario =
+    mine.scenario === 'cli-exec'
+      ? 'exec-true'
+      : mine.scenario.replace('session-', 'exec-');
   return results.measurements.find(
     (each) =>
       each.tool === client &&
@@ -38,6 +42,34 @@ export function oursAt(
       (load.files === undefined || each.files === load.files) &&
       (load.bytes === undefined || each.bytes === load.bytes),
   );
+}
+
+/** Our command of an exec scenario in both modes, at one round-trip time. */
+export interface ModePair {
+  readonly scenario: 'exec-true' | 'exec-1mb' | 'exec-input';
+  readonly rttMs: number;
+  readonly record: Measurement | undefined;
+  readonly session: Measurement | undefined;
+}
+
+/** Our exec scenarios with record-output beside the same in a session. */
+export function modePairs(results: BenchResults, server: 'lxd' | 'incus'): ModePair[] {
+  const pairs: ModePair[] = [];
+  for (const scenario of ['exec-true', 'exec-1mb', 'exec-input'] as const) {
+    const session = scenario.replace('exec-', 'session-') as Measurement['scenario'];
+    const rtts = results.measurements
+      .filter((each) => each.server === server && each.scenario === session)
+      .map((each) => each.rttMs);
+    for (const rttMs of [...new Set(rtts)].sort((a, b) => a - b)) {
+      pairs.push({
+        scenario,
+        rttMs,
+        record: oursAt(results, server, scenario, rttMs),
+        session: oursAt(results, server, session, rttMs),
+      });
+    }
+  }
+  return pairs;
 }
 
 /** One round-trip time of the exec sweep: medians of ours and the client's. */

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 
 import type { BenchResults } from '../results.js';
+import { clusterTable } from './cluster-table.js';
 import { resultTables } from './table.js';
 
 const start = '<!-- bench:start -->';
@@ -49,5 +50,10 @@ function resultsSection(results: BenchResults): string {
     'Targets:',
     verdicts.join('\n'),
     resultTables(results),
+    ...(results.cluster === undefined || results.cluster.length === 0
+      ? []
+      : [
+          `An instance of a cluster's second member:\n\n${clusterTable(results.cluster)}`,
+        ]),
   ].join('\n\n');
 }

@@ -1,6 +1,6 @@
 // The results as Markdown tables: readable on a terminal as they are, and ready
 // for the README.
-import { lowerBound, pairOf, sweepOf } from './pairs.js';
+import { lowerBound, modePairs, pairOf, sweepOf, type ModePair } from './pairs.js';
 import { scenarios, type BenchResults, type Measurement } from '../results.js';
 
 /** One table per server of every operation, then the exec sweep. */
@@ -11,6 +11,13 @@ export function resultTables(results: BenchResults): string {
     const client = server === 'lxd' ? 'lxc' : 'incus';
     const title = server === 'lxd' ? 'LXD 5.0' : 'Incus 6.0';
     parts.push(`${title}, against \`${client}\`:\n\n${operationTable(results, server)}`);
+  }
+  for (const server of servers) {
+    const title = server === 'lxd' ? 'LXD 5.0' : 'Incus 6.0';
+    parts.push(
+      `${title}, record-output against session mode (ms):\n\n` +
+        modeTable(results, server),
+    );
   }
   parts.push(`\`exec true\` by round-trip time (ms):\n\n${sweepTable(results)}`);
   return parts.join('\n\n');
@@ -43,7 +50,9 @@ function operationTable(results: BenchResults, server: 'lxd' | 'incus'): string 
   const rtts = new Set(results.measurements.map((each) => each.rttMs));
   for (const mine of sorted) {
     // The exec sweep's extra points have a table of their own.
-    const sweepOnly = mine.scenario === 'exec-true' && ![0, 26].includes(mine.rttMs);
+    const sweepOnly =
+      (mine.scenario === 'exec-true' || mine.scenario === 'session-true') &&
+      ![0, 26].includes(mine.rttMs);
     if (sweepOnly && rtts.size > 2) continue;
     const theirs = pairOf(results, mine);
     rows.push([
@@ -56,6 +65,67 @@ function operationTable(results: BenchResults, server: 'lxd' | 'incus'): string 
       theirs ? String(theirs.counts.roundTrips) : '—',
       theirs ? String(theirs.counts.connections) : '—',
       theirs ? `${(theirs.medianMs / mine.medianMs).toFixed(1)}×` : '—',
+    ]);
+  }
+  return markdownTable(header, rows);
+}
+
+// Each command in both modes, and what a session costs to open, by round trip.
+function modeTable(results: BenchResults, server: 'lxd' | 'incus'): string {
+  const header = [
+    'command',
+    'RTT',
+    'record-output',
+    'round trips',
+    'session',
+    'round trips by time',
+    'record ÷ session',
+  ];
+  const pairs = modePairs(results, server);
+  // The proxy counts turns per connection, and a session writes on its stdin
+  // socket and hears on two others: its round trips are read off the clock.
+  const byTime = (pair: ModePair) => {
+    const zero = pairs.find(
+      (each) => each.scenario === pair.scenario && each.rttMs === 0,
+    );
+    const rtt = results.meta.proxyRttMs[String(pair.rttMs)] ?? pair.rttMs;
+    if (pair.rttMs === 0 || zero?.session === undefined || pair.session === undefined) {
+      return '—';
+    }
+    return ((pair.session.medianMs - zero.session.medianMs) / rtt).toFixed(2);
+  };
+  const rows = pairs
+    .filter((pair) => [0, 26].includes(pair.rttMs))
+    .map((pair) => {
+      const { scenario, rttMs, record, session } = pair;
+      return [
+        scenarios[scenario],
+        String(rttMs),
+        record ? timing(record) : '—',
+        record ? String(record.counts.roundTrips) : '—',
+        session ? timing(session) : '—',
+        byTime(pair),
+        record && session ? `${(record.medianMs / session.medianMs).toFixed(1)}×` : '—',
+      ];
+    });
+  const opens = results.measurements.filter(
+    (each) => each.server === server && each.scenario === 'session-open',
+  );
+  const openAtZero = opens.find((each) => each.rttMs === 0);
+  for (const open of opens) {
+    const rtt = results.meta.proxyRttMs[String(open.rttMs)] ?? open.rttMs;
+    const byClock =
+      open.rttMs === 0 || openAtZero === undefined
+        ? '—'
+        : ((open.medianMs - openAtZero.medianMs) / rtt).toFixed(2);
+    rows.push([
+      'session set-up, once per host',
+      String(open.rttMs),
+      '—',
+      '—',
+      timing(open),
+      byClock,
+      '—',
     ]);
   }
   return markdownTable(header, rows);

@@ -1,9 +1,10 @@
 // Commands: `true` on a warm connection, a command that prints 1 MB, and one that
-// reads 4 KB of input; ours through the library, the baseline through the client.
+// reads 4 KB of input; ours through the library, with record-output and in a
+// session, the baseline through the client.
 import type { Host } from '../../src/host/host.js';
-import type { RunOptions } from '../../src/host/run.js';
+import type { RunMode, RunOptions } from '../../src/host/run.js';
 import { measure, type Operation, type Subject } from '../measure.js';
-import type { Measurement } from '../results.js';
+import type { Measurement, ScenarioId } from '../results.js';
 import type { Rig } from '../rig.js';
 import { clientCommand, outputIs, type OutputCheck } from './client-command.js';
 
@@ -24,6 +25,13 @@ export const execCases = {
 
 export type ExecScenario = keyof typeof execCases;
 
+/** The id of an exec scenario's measurement in a mode: `exec-1mb`, `session-1mb`. */
+export function scenarioIn(scenario: ExecScenario, mode: RunMode): ScenarioId {
+  return mode === 'record'
+    ? scenario
+    : (scenario.replace('exec-', 'session-') as ScenarioId);
+}
+
 /** Our `host.run` of one exec scenario, `runs` times on the warm host. */
 export async function measureOurExec(
   rig: Rig,
@@ -31,9 +39,15 @@ export async function measureOurExec(
   scenario: ExecScenario,
   rttMs: number,
   runs: number,
+  mode: RunMode = 'record',
 ): Promise<Measurement> {
-  const subject: Subject = { scenario, tool: 'lxd-api', server: rig.kind, rttMs };
-  return measure(subject, rig.proxy, ourExec(host, scenario), runs);
+  const subject: Subject = {
+    scenario: scenarioIn(scenario, mode),
+    tool: 'lxd-api',
+    server: rig.kind,
+    rttMs,
+  };
+  return measure(subject, rig.proxy, ourExec(host, scenario, mode), runs);
 }
 
 /** The client's `exec` of one scenario, a process per run. */
@@ -50,11 +64,16 @@ export async function measureClientExec(
 }
 
 /** Our run of an exec scenario's command, checked. */
-export function ourExec(host: Host, scenario: ExecScenario): Operation {
+export function ourExec(
+  host: Host,
+  scenario: ExecScenario,
+  mode: RunMode = 'record',
+): Operation {
   const command: ExecCase = execCases[scenario];
   const check = outputIs(command.expect);
   const options: RunOptions = {
     encoding: 'buffer',
+    mode,
     ...(command.input === undefined ? {} : { input: command.input }),
   };
   return {

@@ -182,7 +182,7 @@ async function start(
 ): Promise<string> {
   const { input } = io;
   const exec: HttpRequest = {
-    ...execRequest(api, instance, spec, true),
+    ...execRequest(api, instance, spec, 'record'),
     // With input, the POST must be pipelined behind the upload, which undici does
     // only for idempotent requests. A resend cannot run it twice: the first run
     // removes the input file, and a second finds none to open.
@@ -494,12 +494,15 @@ function sleepUnless(ms: number, done: Promise<unknown>): Promise<unknown> {
   });
 }
 
-/** The exec POST; `record` chooses record-output over discarding the output. */
-function execRequest(
+/**
+ * The exec POST: `record` records the output in files, `discard` keeps none, and
+ * `websocket` has the server wait for the standard streams' WebSockets.
+ */
+export function execRequest(
   api: LxdApi,
   instance: string,
   spec: ExecSpec,
-  record: boolean,
+  output: 'record' | 'discard' | 'websocket',
 ): HttpRequest {
   return {
     method: 'POST',
@@ -509,8 +512,8 @@ function execRequest(
       command: spec.command,
       environment: spec.environment,
       interactive: false,
-      'wait-for-websocket': false,
-      'record-output': record,
+      'wait-for-websocket': output === 'websocket',
+      'record-output': output === 'record',
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
       ...(spec.user === undefined ? {} : { user: spec.user }),
       ...(spec.group === undefined ? {} : { group: spec.group }),
@@ -630,7 +633,7 @@ export async function execDetached(
   instance: string,
   spec: ExecSpec,
 ): Promise<void> {
-  const exec = execRequest(api, instance, spec, false);
+  const exec = execRequest(api, instance, spec, 'discard');
   const created = await api.decode<Operation>(exec, await api.transport.request(exec));
   const wait = get(api.path(`/1.0/operations/${encodeURIComponent(created.id)}/wait`), {
     headersTimeout: 0,

@@ -68,6 +68,10 @@ async function main(argv: readonly string[]): Promise<number> {
         'do not read standard input even when it is not a terminal',
       )
       .option('--group-output', "print each instance's output as one block when it ends")
+      .option(
+        '--session',
+        'run in a shell kept open over WebSockets (falls back to record-output)',
+      )
       .addHelpText(
         'after',
         '\nOne argument after -- is run by sh -c; several are run as an argv, without a shell.',

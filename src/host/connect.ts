@@ -3,6 +3,7 @@ import type { ConfigOptions } from '../config/options.js';
 import { resolveHost, type ResolvedHost } from '../config/resolve.js';
 import { familyFacts } from '../config/family.js';
 import { Host } from './host.js';
+import type { RunMode } from './run.js';
 import { InstanceStateError } from './errors.js';
 import { sharedRemotes, type RemoteRegistry } from './remote-registry.js';
 
@@ -17,6 +18,12 @@ export interface ConnectOptions extends ConfigOptions {
    * server's facts, and nothing when another host of the remote read them.
    */
   readonly instance?: Instance;
+  /** How the host's commands run unless a call says otherwise; `record` by default. */
+  readonly mode?: RunMode;
+  /** Session mode may fall back to record-output when WebSockets cannot be opened. */
+  readonly fallback?: boolean;
+  /** Sessions open at once on the host at most, in session mode; 8 by default. */
+  readonly sessions?: number;
 }
 
 /**
@@ -55,7 +62,17 @@ export async function connectResolved(
     const route = facts.clustered
       ? await connection.routeFor(instance, project)
       : undefined;
-    return new Host({ spec, connection, project, facts, instance, route });
+    return new Host({
+      spec,
+      connection,
+      project,
+      facts,
+      instance,
+      route,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
+      ...(options.sessions === undefined ? {} : { maxSessions: options.sessions }),
+    });
   } catch (error) {
     await connection.release();
     throw error;

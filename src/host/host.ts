@@ -25,9 +25,13 @@ import { putFile, type PutFileOptions, type PutFileResult } from './put-file.js'
 import { putTree } from './put-tree.js';
 import type { InstanceRoute } from './instance-route.js';
 import type { RemoteConnection } from './remote-registry.js';
-import { run, type RunOptions, type RunResult } from './run.js';
+import { run, type RunMode, type RunOptions, type RunResult } from './run.js';
+import { SessionPool } from './session/pool.js';
 import { stream, type RunningCommand } from './stream.js';
 import type { TreeOptions, TreeResult } from './tree.js';
+
+/** Sessions a host keeps open at most by default. */
+const defaultMaxSessions = 8;
 
 /** A connected instance: the handle that commands and file transfers go through. */
 export class Host {
@@ -49,7 +53,14 @@ export class Host {
    */
   readonly route: InstanceRoute | undefined;
 
+  /** How `run` reaches the instance unless a call says otherwise. */
+  readonly mode: RunMode;
+  /** Whether session mode may fall back to record-output. */
+  readonly fallback: boolean;
+
   #connection: RemoteConnection | undefined;
+  readonly #maxSessions: number;
+  #sessions: SessionPool | undefined;
 
   constructor(details: {
     spec: string;
@@ -58,6 +69,9 @@ export class Host {
     facts: ServerFacts;
     instance: Instance;
     route?: InstanceRoute | undefined;
+    mode?: RunMode;
+    fallback?: boolean;
+    maxSessions?: number;
   }) {
     this.spec = details.spec;
     this.remote = details.connection.remote;
@@ -70,6 +84,15 @@ export class Host {
       project: details.project,
     });
     this.#connection = details.connection;
+    this.mode = details.mode ?? 'record';
+    this.fallback = details.fallback ?? false;
+    this.#maxSessions = details.maxSessions ?? defaultMaxSessions;
+  }
+
+  /** The host's sessions, opened as session-mode commands need them. */
+  get sessions(): SessionPool {
+    this.#sessions ??= new SessionPool(this, this.#maxSessions);
+    return this.#sessions;
   }
 
   /**
@@ -153,10 +176,14 @@ export class Host {
     return this.#connection !== undefined;
   }
 
-  /** Releases the host; the remote's sockets close when its last host is gone. */
+  /**
+   * Releases the host: its sessions end (after the commands in them) and their
+   * shells exit; the remote's sockets close when its last host is gone.
+   */
   async disconnect(): Promise<void> {
     const connection = this.#connection;
     this.#connection = undefined;
+    await this.#sessions?.close();
     await connection?.release();
   }
 }

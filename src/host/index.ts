@@ -7,7 +7,13 @@ export {
   type RegistryOptions,
 } from './remote-registry.js';
 export { InstanceRoute, routeChannelName, type RouteEvent } from './instance-route.js';
-export { run, runMarker, type RunOptions, type RunResult } from './run.js';
+export { run, runMarker, type RunMode, type RunOptions, type RunResult } from './run.js';
+export {
+  SessionBrokenError,
+  SessionUnavailableError,
+  type Ran,
+} from './session/errors.js';
+export { SessionPool } from './session/pool.js';
 export { stream, type OutputChunk, type RunningCommand } from './stream.js';
 export { buildArgv, CommandInputError, quoteArgv, type Command } from './command.js';
 export {

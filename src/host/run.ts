@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { debuglog } from 'node:util';
 
-import { execDetached, execLive, execRecorded, type ExecInput } from '../api/exec.js';
+import { execLive, execRecorded, type ExecInput } from '../api/exec.js';
 import { ApiError, OutputLostError } from '../api/errors.js';
 import { deleteFile } from '../api/files.js';
 import { LxdApiError } from '../errors.js';
@@ -13,8 +14,13 @@ import {
 } from './command.js';
 import { CommandFailedError, CommandInterruptedError } from './errors.js';
 import type { Host } from './host.js';
+import { killMarked } from './kill.js';
 import { makeSink, OutputLimitError, type OutputTarget } from './output.js';
+import { SessionUnavailableError } from './session/errors.js';
+import { sessionExec } from './session/session-exec.js';
 import { describeHost, lookupUser, userById } from './users.js';
+
+const debug = debuglog('lxdapi:run');
 
 /** Options of `run`. */
 export interface RunOptions {
@@ -62,7 +68,23 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Not supported: a clear error says so. */
   readonly pty?: boolean;
+  /**
+   * `record` runs the command in an exec of its own with record-output (two round
+   * trips); `session` sends it into a shell kept open on the host (one round
+   * trip). The host's mode by default, which is `record` unless connected with
+   * another.
+   */
+  readonly mode?: RunMode;
+  /**
+   * In session mode, run with record-output when the session's WebSockets cannot
+   * be opened, instead of failing with a SessionUnavailableError. The host's
+   * setting by default (false).
+   */
+  readonly fallback?: boolean;
 }
+
+/** How a command reaches the instance. */
+export type RunMode = 'record' | 'session';
 
 /** What a command did. */
 export interface RunResult<T extends string | Buffer = string | Buffer> {
@@ -102,16 +124,23 @@ export async function run(
       cause: options.signal.reason,
     });
   }
-  let argv = buildArgv(command, options);
+  const plain = buildArgv(command, options);
+  let argv = plain;
   const identity = await identityOf(host, options);
-  const environment: Record<string, string> = { ...identity.env, ...options.env };
+  const display = describeCommand(command);
 
   // A token in the environment marks the command and every child it starts, so
   // that a timeout can find them all from inside the instance and kill them.
   const token = randomBytes(12).toString('hex');
-  if (options.timeout !== undefined || options.signal !== undefined) {
-    environment[runMarker] = token;
-  }
+  const marked =
+    options.timeout !== undefined || options.signal !== undefined
+      ? { [runMarker]: token }
+      : {};
+  const environment: Record<string, string> = {
+    ...identity.env,
+    ...options.env,
+    ...marked,
+  };
 
   let input: ExecInput | undefined;
   if (options.input !== undefined) {
@@ -122,7 +151,6 @@ export async function run(
       uid: identity.uid ?? 0,
       gid: identity.gid ?? 0,
     };
-    argv = ['sh', '-c', stdinWrapper, path, ...argv];
   }
 
   const maxBuffer = options.maxBuffer ?? defaultMaxBuffer;
@@ -131,9 +159,20 @@ export async function run(
   const live = options.onStdout !== undefined || options.onStderr !== undefined;
 
   const state = { timedOut: false };
+  // A kill must wait until the command runs: a session-mode command may wait for
+  // a free session first, and a kill before it starts would find nothing.
+  let markStarted: (ran: boolean) => void = () => undefined;
+  const running = new Promise<boolean>((resolve) => {
+    markStarted = resolve;
+  });
+  const killed = new AbortController();
   let killing: Promise<void> | undefined;
   const kill = () => {
-    killing ??= killMarked(host, token);
+    killing ??= running
+      .then((ran) => (ran ? killMarked(host, runMarker, token) : undefined))
+      .finally(() => {
+        killed.abort();
+      });
   };
   const timer =
     options.timeout === undefined
@@ -144,9 +183,11 @@ export async function run(
         }, options.timeout);
   options.signal?.addEventListener('abort', kill, { once: true });
 
-  let outcome;
+  const io = { stdout: stdout.writable, stderr: stderr.writable };
   let operation: string | undefined;
-  try {
+  const recorded = async () => {
+    markStarted(true);
+    if (input !== undefined) argv = ['sh', '-c', stdinWrapper, input.path, ...plain];
     const spec = {
       command: argv,
       environment,
@@ -154,9 +195,8 @@ export async function run(
       ...(identity.uid === undefined ? {} : { user: identity.uid }),
       ...(identity.gid === undefined ? {} : { group: identity.gid }),
     };
-    const io = {
-      stdout: stdout.writable,
-      stderr: stderr.writable,
+    const withInput = {
+      ...io,
       ...(input ? { input } : {}),
       // On a cluster, the operation names the member that runs the command.
       onStart: (id: string, location: string | undefined) => {
@@ -164,31 +204,66 @@ export async function run(
         host.route?.observe(location);
       },
     };
-    outcome = live
-      ? await execLive(host.api, host.facts, host.name, spec, io, options.pollInterval)
-      : await execRecorded(host.api, host.facts, host.name, spec, io);
-  } catch (error) {
-    if (isAborted(options.signal)) throw error;
-    const failure = interrupted(error, operation, {
-      host: name,
-      command: describeCommand(command),
-    });
-    // A command that may not have started leaves its input file behind: remove
-    // it. Should the command start after all, it finds no input and exits 126
-    // without running.
-    if (input !== undefined && failure instanceof CommandInterruptedError) {
-      if (failure.ran === 'maybe') {
-        await deleteFile(host.api, host.name, input.path).catch(() => undefined);
+    try {
+      return await (live
+        ? execLive(host.api, host.facts, host.name, spec, withInput, options.pollInterval)
+        : execRecorded(host.api, host.facts, host.name, spec, withInput));
+    } catch (error) {
+      if (isAborted(options.signal)) throw error;
+      const failure = interrupted(error, operation, { host: name, command: display });
+      // A command that may not have started leaves its input file behind: remove
+      // it. Should the command start after all, it finds no input and exits 126
+      // without running.
+      if (input !== undefined && failure instanceof CommandInterruptedError) {
+        if (failure.ran === 'maybe') {
+          await deleteFile(host.api, host.name, input.path).catch(() => undefined);
+        }
+      }
+      throw failure;
+    }
+  };
+  const inSession = () =>
+    sessionExec(
+      host.sessions,
+      {
+        argv: plain,
+        env: { ...options.env, ...marked },
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        identity,
+        ...(input === undefined ? {} : { input: input.data }),
+      },
+      io,
+      {
+        display,
+        killed: killed.signal,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onStarted: () => {
+          markStarted(true);
+        },
+      },
+    );
+
+  let outcome;
+  try {
+    if ((options.mode ?? host.mode) !== 'session') {
+      outcome = await recorded();
+    } else {
+      try {
+        outcome = await inSession();
+      } catch (error) {
+        const fallback = options.fallback ?? host.fallback;
+        if (!(fallback && error instanceof SessionUnavailableError)) throw error;
+        debug('%s; falling back to record-output', error.message);
+        outcome = await recorded();
       }
     }
-    throw failure;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);
+    markStarted(false);
     await killing;
     await Promise.all([stdout.close(), stderr.close()]);
   }
-  const display = describeCommand(command);
   if (isAborted(options.signal)) {
     throw new AbortError(
       `Command \`${display}\` on ${name} was aborted; it was killed in the instance.`,
@@ -262,29 +337,6 @@ export const runMarker = 'LXD_API_RUN';
 // Opens the input file as standard input, removes it at once, then runs the
 // command, which keeps reading the removed file through its descriptor.
 const stdinWrapper = 'exec 0<"$0" || exit 126; rm -f -- "$0"; exec "$@"';
-
-// Kills every process whose environment carries the token, a few rounds over, in
-// case one forked while the previous round ran. environ is NUL-separated: -z reads
-// it entry by entry (busybox and GNU grep both have it), -x matches a whole entry.
-const killScript = `
-marker="${runMarker}=$1"
-for round in 1 2 3; do
-  found=
-  for dir in /proc/[0-9]*; do
-    if grep -qszxF "$marker" "$dir/environ" 2>/dev/null; then
-      kill -9 "\${dir#/proc/}" 2>/dev/null && found=1
-    fi
-  done
-  [ -n "$found" ] || break
-done
-`;
-
-async function killMarked(host: Host, token: string): Promise<void> {
-  await execDetached(host.api, host.name, {
-    command: ['sh', '-c', killScript, 'sh', token],
-    environment: {},
-  });
-}
 
 async function identityOf(
   host: Host,

@@ -183,6 +183,17 @@ describe('lxd-api', () => {
     assert.equal(stdout, 'FROM STDIN\n');
   });
 
+  test('runs the command in a session with --session, input and exit code included', async () => {
+    const { code, stdout, stderr } = await lxdApi(
+      ['exec', '--session', 'lxd:web-*', '--', 'tr a-z A-Z; [ "$(hostname)" = web-1 ]'],
+      { input: 'from stdin\n' },
+    );
+    assert.equal(code, 1);
+    assert.match(stdout, /^lxd:web-1 \| FROM STDIN$/m);
+    assert.match(stdout, /^lxd:web-2 \| FROM STDIN$/m);
+    assert.match(stderr, /failed: lxd:web-2: exit 1/);
+  });
+
   test('exits 2 with one line and no stack trace on bad usage and configuration', async () => {
     for (const args of [
       ['exec', 'lxd:web-1'],

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import { parse } from 'yaml';
 
 import type { SandboxDescription, ServerDescription } from '../../sandbox/description.js';
+import type { RunMode } from '../../src/host/run.js';
 
 const descriptionFile = resolve(import.meta.dirname, '../../.sandbox/sandbox.json');
 
@@ -31,6 +32,16 @@ export function sandboxServers(): ServerDescription[] {
     );
   }
   return servers;
+}
+
+/** Each server with each way of running commands: the exec suites run in both. */
+export function serversAndModes(): [ServerDescription, RunMode][] {
+  return sandboxServers().flatMap((server) =>
+    (['record', 'session'] as const).map((mode): [ServerDescription, RunMode] => [
+      server,
+      mode,
+    ]),
+  );
 }
 
 /** A remote's entry in the sandbox's client config.yml. */

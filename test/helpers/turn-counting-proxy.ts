@@ -30,6 +30,12 @@
 // each test has a proxy of its own. Both sides have Nagle's algorithm off, so the
 // proxy holds nothing back.
 //
+// Two faults, for the tests of broken sessions, which a real server cannot be made
+// to show on demand: `cut()` drops every connection at once while the proxy keeps
+// listening, and `refuseNew` closes each new connection as soon as it is accepted
+// (an existing connection goes on working, as through a middlebox that lets no new
+// connection or WebSocket through).
+//
 // With a one-way delay (the benchmarks' use), every chunk leaves the proxy that
 // many milliseconds after it came, in order, each direction on its own, so that a
 // chosen round-trip time sits between client and server. A new connection's first
@@ -136,6 +142,14 @@ export class TurnCountingProxy {
     this.#since = performance.now();
   }
 
+  /** Closes every new connection at once while true. */
+  refuseNew = false;
+
+  /** Cuts every connection, both sides, and goes on listening. */
+  cut(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
   /** Stops listening and cuts every connection, both sides. */
   async close(): Promise<void> {
     const server = this.#server;
@@ -148,6 +162,10 @@ export class TurnCountingProxy {
   }
 
   #relay(client: Socket): void {
+    if (this.refuseNew) {
+      client.destroy();
+      return;
+    }
     this.#accepted += 1;
     this.#connections += 1;
     const connection = this.#accepted;

@@ -23,6 +23,7 @@ export interface ExecFlags extends TargetFlags {
   readonly input?: string;
   readonly stdin?: boolean;
   readonly groupOutput?: boolean;
+  readonly session?: boolean;
 }
 
 /** `lxd-api exec TARGETS -- COMMAND...`: runs a command on every target. */
@@ -132,6 +133,9 @@ async function runOptions(flags: ExecFlags): Promise<RunOptions> {
     ...(flags.sudo === true ? { sudo: true } : {}),
     ...(flags.timeout === undefined ? {} : { timeout: parseDuration(flags.timeout) }),
     ...(input === undefined ? {} : { input }),
+    // A person asked for speed, not for failure: where WebSockets cannot be
+    // opened, the command still runs, with record-output.
+    ...(flags.session === true ? { mode: 'session', fallback: true } : {}),
   };
 }
 
