@@ -7,9 +7,10 @@
 //
 // The line is one line of shell text (a newline inside a word is written as
 // "$nl"), read with `read -r` and run with `eval`. `_b` first kills the relays of
-// the previous command (see below), writes the begin marker `TOKEN<` on the
-// session's stdout and stderr, and spools exactly LENGTH bytes of input into a
+// the previous command (see below) and spools exactly LENGTH bytes of input into a
 // file the command reads as its standard input (`/dev/null` without input). The
+// subshell writes the begin marker `TOKEN<` into the command's stdout and stderr
+// once its variables are exported, just before it runs the command. The
 // input is spooled before the command starts, so a command that reads none of it
 // cannot leave bytes behind that the next `read` would take for a command. The
 // command runs in a subshell that `exec`s it: a `cd`, `exit` or variable of one
@@ -68,8 +69,6 @@ _b() {
   t=$1
   if [ -n "$o1" ]; then kill -9 $o1 $o2 2>/dev/null; wait $o1 $o2 2>/dev/null; fi
   o1= o2=
-  printf '%s<\\n' "$t"
-  printf '%s<\\n' "$t" >&2
   if [ "$2" -gt 0 ]; then
     head -c "$2" >"$d/in" || exit 125
     exec 7<"$d/in"
@@ -77,6 +76,10 @@ _b() {
   else
     exec 7</dev/null
   fi
+}
+_m() {
+  printf '%s<\\n' "$t"
+  printf '%s<\\n' "$t" >&2
 }
 _e() {
   printf '%s>%s\\n' "$t" "$1" >&5
@@ -106,8 +109,11 @@ export function commandLine(command: SessionCommand): string {
   const exports = Object.entries(command.env).map(([name, value]) =>
     lineWord(`${name}=${value}`),
   );
+  // The begin marker comes once the command's variables are set: from then on a
+  // kill that looks for LXD_API_RUN finds the command.
   const steps = [
     ...(exports.length === 0 ? [] : [`export ${exports.join(' ')}`]),
+    '_m',
     ...(command.cwd === undefined ? [] : [`cd -- ${lineWord(command.cwd)} || exit 1`]),
     `exec ${command.argv.map(lineWord).join(' ')}`,
   ];

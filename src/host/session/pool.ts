@@ -30,6 +30,11 @@ export class SessionPool {
     return this.#count;
   }
 
+  /** Sessions open and free now. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
   /**
    * Runs `use` on a session of `identity`. A session that broke is discarded; when
    * it broke before the command reached it, the command goes to a fresh one.
