@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 
 import { connect, type ConnectOptions } from '../../src/host/connect.js';
@@ -133,6 +134,31 @@ for (const server of sandboxServers()) {
         await host.disconnect();
       }
     });
+
+    test(
+      'reads the next command of a session whose last output went into a full stream',
+      { timeout: 60_000 },
+      async () => {
+        const host = await open({ sessions: 1 });
+        try {
+          // A stream that takes one small piece at a time, slowly: the session's
+          // socket is paused while it is full, and the command ends before it drains.
+          const slow = new Writable({
+            highWaterMark: 1024,
+            write(_chunk, _encoding, done) {
+              setTimeout(done, 5);
+            },
+          });
+          const first = await host.run('head -c 300000 /dev/zero', { stdout: slow });
+          assert.equal(first.exitCode, 0);
+          const next = await host.run('echo next');
+          assert.equal(next.stdout, 'next');
+          assert.equal(next.operation, first.operation);
+        } finally {
+          await host.disconnect();
+        }
+      },
+    );
 
     test('a disconnect closes every session and leaves nothing running in the instance', async () => {
       const host = await open();

@@ -51,33 +51,47 @@ export async function sessionExec(
   io.stderr.on('error', onError);
   // A sink that takes no more stops the socket until it drains, so that memory
   // stays flat however slow the sink.
+  const waits: (() => void)[] = [];
   const write =
     (session: Session, stream: 'stdout' | 'stderr', sink: Writable) =>
     (chunk: Buffer) => {
       if (failure !== undefined || sink.write(chunk)) return;
       session.pause(stream);
-      sink.once('drain', () => {
+      const resume = () => {
         session.resume(stream);
+      };
+      sink.once('drain', resume);
+      waits.push(() => {
+        sink.off('drain', resume);
+        resume();
       });
     };
   const flushBoth = () => Promise.all([flush(io.stdout), flush(io.stderr)]);
   try {
     const outcome = await pool.with(request.identity, async (session) => {
-      const exitCode = await session.run(
-        {
-          token: randomBytes(16).toString('hex'),
-          argv: request.argv,
-          env: request.env,
-          ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
-          inputLength: request.input?.length ?? 0,
-        },
-        request.input,
-        {
-          stdout: write(session, 'stdout', io.stdout),
-          stderr: write(session, 'stderr', io.stderr),
-        },
-        details,
-      );
+      // The command's output is all in once its markers came, and the session
+      // goes back to the pool: its sockets must read again whatever the sinks do.
+      // A sink ended while full never says 'drain' (flush ends it), and a socket
+      // left paused would hang the session's next command.
+      const exitCode = await session
+        .run(
+          {
+            token: randomBytes(16).toString('hex'),
+            argv: request.argv,
+            env: request.env,
+            ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
+            inputLength: request.input?.length ?? 0,
+          },
+          request.input,
+          {
+            stdout: write(session, 'stdout', io.stdout),
+            stderr: write(session, 'stderr', io.stderr),
+          },
+          details,
+        )
+        .finally(() => {
+          for (const wait of waits.splice(0)) wait();
+        });
       return { operation: session.operation, exitCode, error: '' };
     });
     await flushBoth();
