@@ -3,29 +3,22 @@
 // after reading an exec POST. The real clusters' behaviour is tested in
 // cluster.integration.test.ts.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { InstanceRoute } from '../../src/host/instance-route.js';
 import type { RemoteConnection } from '../../src/host/remote-registry.js';
-import type { UnixEndpoint } from '../../src/transport/endpoint.js';
 import { CertificateError, ConnectionError } from '../../src/transport/errors.js';
 import { RemoteTransport, type Connection } from '../../src/transport/transport.js';
-import {
-  FakeHttpServer,
-  answer,
-  destroy,
-  inTurn,
-  type Script,
-} from '../helpers/fake-http-server.js';
+import { FakeHttpServer, answer, destroy, inTurn } from '../helpers/fake-http-server.js';
+import { fakeFixtures, seen } from '../helpers/fake-fixtures.js';
+
+// As a member's transport is made: a refused connection is not retried.
+const transportTo = (server: FakeHttpServer, name: string) =>
+  fakes.transportTo(server, { connectRetries: 0 }, name);
 
 const bounded = { timeout: 5_000 };
-const servers: FakeHttpServer[] = [];
-const transports: RemoteTransport[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-});
+const fakes = fakeFixtures();
+const { fakeServer } = fakes;
 
 describe('InstanceRoute', () => {
   it(
@@ -170,27 +163,4 @@ function routeVia(
   const members = new Map([['node-2', 'https://node-2.invalid:8443']]);
   const route = new InstanceRoute(connection, members, 'c1', 'default', 'node-2');
   return { route, downs, delays };
-}
-
-function fakeServer(script: Script): FakeHttpServer {
-  const server = new FakeHttpServer(script);
-  servers.push(server);
-  return server;
-}
-
-function transportTo(server: FakeHttpServer, name: string): RemoteTransport {
-  const endpoint: UnixEndpoint = {
-    kind: 'unix',
-    remote: name,
-    client: 'lxc',
-    socketPath: server.socketPath,
-  };
-  // As a member's transport is made: a refused connection is not retried.
-  const transport = new RemoteTransport(endpoint, { connectRetries: 0 });
-  transports.push(transport);
-  return transport;
-}
-
-function seen(server: FakeHttpServer): string[] {
-  return server.requests.map((request) => `${request.method} ${request.path}`);
 }

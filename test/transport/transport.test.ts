@@ -1,16 +1,12 @@
 // RemoteTransport's retry, timeout and abort policy. The faults come from a fake
 // server, because the real ones cannot be made to fail on demand.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { HttpsEndpoint, UnixEndpoint } from '../../src/transport/endpoint.js';
+import type { HttpsEndpoint } from '../../src/transport/endpoint.js';
 import { AbortError, ConnectionError, TimeoutError } from '../../src/transport/errors.js';
-import {
-  RemoteTransport,
-  type HttpRequest,
-  type TransportOptions,
-} from '../../src/transport/transport.js';
+import { RemoteTransport, type HttpRequest } from '../../src/transport/transport.js';
 import { makeCertPair } from '../helpers/certs.js';
 import { assertMentions } from '../helpers/errors.js';
 import {
@@ -22,18 +18,12 @@ import {
   stall,
   type Script,
 } from '../helpers/fake-http-server.js';
+import { fakeFixtures, seen } from '../helpers/fake-fixtures.js';
 
 // Every test fails within this, rather than hang the run.
 const bounded = { timeout: 5_000 };
 
-const servers: FakeHttpServer[] = [];
-const transports: RemoteTransport[] = [];
-
-afterEach(async () => {
-  // Servers first: that fails whatever still waits on them, so transports can close.
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-});
+const { fakeServer, track, transportTo } = fakeFixtures();
 
 describe('RemoteTransport retries', () => {
   it(
@@ -464,37 +454,11 @@ describe('RemoteTransport connections', () => {
   );
 });
 
-/** A fake server, not listening yet; closed after the test. */
-function fakeServer(script: Script): FakeHttpServer {
-  const server = new FakeHttpServer(script);
-  servers.push(server);
-  return server;
-}
-
 /** A fake server that listens already; closed after the test. */
 async function listening(script: Script): Promise<FakeHttpServer> {
   const server = fakeServer(script);
   await server.listen();
   return server;
-}
-
-/** A transport to the fake server's socket; closed after the test. */
-function transportTo(
-  server: FakeHttpServer,
-  options?: TransportOptions,
-): RemoteTransport {
-  const endpoint: UnixEndpoint = {
-    kind: 'unix',
-    remote: 'fake',
-    client: 'lxc',
-    socketPath: server.socketPath,
-  };
-  return track(new RemoteTransport(endpoint, options));
-}
-
-function track(transport: RemoteTransport): RemoteTransport {
-  transports.push(transport);
-  return transport;
 }
 
 function get(path: string): HttpRequest {
@@ -508,11 +472,6 @@ function post(path: string): HttpRequest {
     headers: { 'content-type': 'application/json' },
     body: '{}',
   };
-}
-
-/** `METHOD /path` of each request the server received, in order. */
-function seen(server: FakeHttpServer): string[] {
-  return server.requests.map((request) => `${request.method} ${request.path}`);
 }
 
 /** Awaits `promise`, asserting it rejects with a `type`, and returns that error. */
